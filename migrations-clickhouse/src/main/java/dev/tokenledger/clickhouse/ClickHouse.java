@@ -1,0 +1,50 @@
+package dev.tokenledger.clickhouse;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What tokenledger needs from ClickHouse, and nothing more: run a statement, query to rows, and insert
+ * one batch exactly once. Two real backends implement it: {@code server} (the official Java client
+ * against a ClickHouse server) and {@code embedded} (chDB in-process). Every instance is bound to one
+ * database; unqualified table names resolve there.
+ */
+public interface ClickHouse extends AutoCloseable {
+
+    /** Runs a statement that returns no rows (DDL, ALTER, OPTIMIZE, TRUNCATE ...). */
+    void execute(String sql);
+
+    /**
+     * Runs a query and returns all its rows. {@code params} binds ClickHouse's {@code {name:Type}}
+     * placeholders on the server side; values are never spliced into the SQL text.
+     */
+    List<Row> query(String sql, Map<String, String> params);
+
+    default List<Row> query(String sql) {
+        return query(sql, Map.of());
+    }
+
+    /**
+     * Inserts one batch. The backend always sends {@code insert_deduplicate=1},
+     * {@code deduplicate_blocks_in_dependent_materialized_views=1} and {@code async_insert=0} along with
+     * the batch's deduplication token, so a repeated batch is dropped by the table and by every
+     * materialized view that reads it.
+     */
+    void insert(InsertBatch batch);
+
+    /** The engine's version, as {@code SELECT version()} reports it. */
+    String version();
+
+    /** Which backend this is, for logs, health checks and reports. */
+    Backend backend();
+
+    /** The database this instance is bound to. */
+    String database();
+
+    @Override
+    void close();
+
+    enum Backend {
+        SERVER, EMBEDDED
+    }
+}
