@@ -18,12 +18,14 @@ CREATE TABLE usage_batch (
     last_error      text,
     written_at      timestamptz,
     written_events  integer,               -- event_count minus dead-lettered events
+    purged_at       timestamptz,           -- its events left usage_event (written and past the idempotency window)
     CONSTRAINT usage_batch_range CHECK ((last_tx, last_seq) > (after_tx, after_seq)),
     CONSTRAINT usage_batch_count CHECK (event_count > 0)
 );
 
 CREATE INDEX usage_batch_unwritten ON usage_batch (batch_id) WHERE written_at IS NULL;
 CREATE INDEX usage_batch_unenqueued ON usage_batch (batch_id) WHERE job_id IS NULL;
+CREATE INDEX usage_batch_unpurged ON usage_batch (written_at) WHERE purged_at IS NULL AND written_at IS NOT NULL;
 
 -- Cuts the next batch: at most p_max_events events past the last batch, all from finished
 -- transactions. Returns no row when another sealer holds the lock or nothing is ready.

@@ -1,0 +1,182 @@
+package dev.tokenledger.usage;
+
+import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_DEAD_LETTER;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_EVENT;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_WRITTEN_DAY;
+import static org.jooq.impl.DSL.row;
+
+import dev.tokenledger.postgres.schema.tables.records.UsageBatchRecord;
+import dev.tokenledger.postgres.schema.tables.records.UsageEventRecord;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/** The Postgres side of writing a batch: its definition, its events, attempts, dead letters, and the written mark. */
+final class BatchStore {
+    private final DSLContext db;
+
+    BatchStore(DataSource dataSource) {
+        this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
+    }
+
+    UsageBatchRecord batch(long batchId) {
+        UsageBatchRecord batch = db.selectFrom(USAGE_BATCH).where(USAGE_BATCH.BATCH_ID.eq(batchId)).fetchOne();
+        if (batch == null) {
+            throw new IllegalStateException("usage batch " + batchId + " does not exist");
+        }
+        return batch;
+    }
+
+    /** The batch's events in drain order: the same rows, in the same order, on every attempt. */
+    List<UsageEventRecord> events(UsageBatchRecord batch) {
+        return db.selectFrom(USAGE_EVENT)
+                .where(row(USAGE_EVENT.TX_ID, USAGE_EVENT.SEQ).gt(batch.getAfterTx(), batch.getAfterSeq()))
+                .and(row(USAGE_EVENT.TX_ID, USAGE_EVENT.SEQ).le(batch.getLastTx(), batch.getLastSeq()))
+                .orderBy(USAGE_EVENT.TX_ID, USAGE_EVENT.SEQ)
+                .fetch();
+    }
+
+    /** Counts this attempt and returns how many attempts came before it. */
+    int startAttempt(long batchId) {
+        Integer attempts = db.update(USAGE_BATCH)
+                .set(USAGE_BATCH.ATTEMPTS, USAGE_BATCH.ATTEMPTS.plus(1))
+                .where(USAGE_BATCH.BATCH_ID.eq(batchId))
+                .returning(USAGE_BATCH.ATTEMPTS)
+                .fetchOne(USAGE_BATCH.ATTEMPTS);
+        return attempts == null ? 0 : attempts - 1;
+    }
+
+    void recordFailure(long batchId, String error) {
+        db.update(USAGE_BATCH)
+                .set(USAGE_BATCH.LAST_ERROR, error.length() > 2000 ? error.substring(0, 2000) : error)
+                .where(USAGE_BATCH.BATCH_ID.eq(batchId))
+                .execute();
+    }
+
+    Set<UUID> deadLetters(long batchId) {
+        return new HashSet<>(db.select(USAGE_DEAD_LETTER.EVENT_ID).from(USAGE_DEAD_LETTER)
+                .where(USAGE_DEAD_LETTER.BATCH_ID.eq(batchId)).fetch(USAGE_DEAD_LETTER.EVENT_ID));
+    }
+
+    void addDeadLetters(long batchId, Collection<DeadLetter> letters, Instant now) {
+        if (letters.isEmpty()) {
+            return;
+        }
+        db.transaction(tx -> {
+            for (DeadLetter d : letters) {
+                tx.dsl().insertInto(USAGE_DEAD_LETTER)
+                        .set(USAGE_DEAD_LETTER.EVENT_ID, d.eventId())
+                        .set(USAGE_DEAD_LETTER.BATCH_ID, batchId)
+                        .set(USAGE_DEAD_LETTER.EVENT_TIME, d.eventTime().atOffset(ZoneOffset.UTC))
+                        .set(USAGE_DEAD_LETTER.ERROR, d.error())
+                        .set(USAGE_DEAD_LETTER.CLICKHOUSE_CODE, d.clickhouseCode())
+                        .set(USAGE_DEAD_LETTER.PAYLOAD, JSONB.valueOf(d.payloadJson()))
+                        .set(USAGE_DEAD_LETTER.DEAD_LETTERED_AT, now.atOffset(ZoneOffset.UTC))
+                        .onConflictDoNothing()
+                        .execute();
+            }
+        });
+    }
+
+    /**
+     * Marks the batch written and stores what was written per day (the Postgres side of reconcile), in
+     * one transaction. Returns false if another attempt had already marked it.
+     */
+    boolean markWritten(long batchId, List<PricedEvent> written, Instant now) {
+        return db.transactionResult(tx -> {
+            int updated = tx.dsl().update(USAGE_BATCH)
+                    .set(USAGE_BATCH.WRITTEN_AT, now.atOffset(ZoneOffset.UTC))
+                    .set(USAGE_BATCH.WRITTEN_EVENTS, written.size())
+                    .setNull(USAGE_BATCH.LAST_ERROR)
+                    .where(USAGE_BATCH.BATCH_ID.eq(batchId))
+                    .and(USAGE_BATCH.WRITTEN_AT.isNull())
+                    .execute();
+            if (updated == 0) {
+                return false;
+            }
+            for (Map.Entry<LocalDate, DayTotals> day : perDay(written).entrySet()) {
+                DayTotals t = day.getValue();
+                tx.dsl().insertInto(USAGE_WRITTEN_DAY)
+                        .set(USAGE_WRITTEN_DAY.BATCH_ID, batchId)
+                        .set(USAGE_WRITTEN_DAY.DAY, day.getKey())
+                        .set(USAGE_WRITTEN_DAY.EVENTS, t.events)
+                        .set(USAGE_WRITTEN_DAY.UNPRICED_EVENTS, t.unpriced)
+                        .set(USAGE_WRITTEN_DAY.PROMPT_TOKENS, t.prompt)
+                        .set(USAGE_WRITTEN_DAY.COMPLETION_TOKENS, t.completion)
+                        .set(USAGE_WRITTEN_DAY.TOTAL_TOKENS, t.total)
+                        .set(USAGE_WRITTEN_DAY.COST_USD, t.cost)
+                        .onConflictDoNothing()
+                        .execute();
+            }
+            return true;
+        });
+    }
+
+    private static Map<LocalDate, DayTotals> perDay(List<PricedEvent> written) {
+        Map<LocalDate, DayTotals> days = new TreeMap<>();
+        for (PricedEvent p : written) {
+            DayTotals t = days.computeIfAbsent(LocalDate.ofInstant(p.event().eventTime(), ZoneOffset.UTC),
+                    d -> new DayTotals());
+            t.events++;
+            t.prompt += p.event().promptTokens();
+            t.completion += p.event().completionTokens();
+            t.total += p.event().totalTokens();
+            if (p.cost().total() == null) {
+                t.unpriced++;
+            } else {
+                t.cost = t.cost.add(p.cost().total());
+            }
+        }
+        return days;
+    }
+
+    private static final class DayTotals {
+        long events;
+        long unpriced;
+        long prompt;
+        long completion;
+        long total;
+        BigDecimal cost = BigDecimal.ZERO;
+    }
+
+    static UsageEvent toEvent(UsageEventRecord r) {
+        return new UsageEvent(r.getEventId(), r.getEventTime().toInstant(), r.getUserId(), r.getWorkspaceId(),
+                r.getConversationId(), r.getMessageId(), r.getAgentId(), r.getAgentDbId(), r.getModel(),
+                r.getProvider(), r.getPromptTokens(), r.getCompletionTokens(), r.getTotalTokens(),
+                r.getToolUsePromptTokens(), r.getThoughtsTokens(), r.getCachedTokens(), r.getCacheCreationTokens(),
+                r.getCacheCreation_1hTokens(), r.getAudioPromptTokens(), r.getAudioCompletionTokens(),
+                r.getCallSequence(), r.getTurnId(), r.getSessionId(), r.getServiceTier());
+    }
+
+    static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    /** An event ClickHouse (or validation) refused, kept whole with the reason. */
+    record DeadLetter(UUID eventId, Instant eventTime, String error, Integer clickhouseCode, String payloadJson) {
+    }
+
+    static List<UUID> ids(List<PricedEvent> events) {
+        List<UUID> ids = new ArrayList<>(events.size());
+        for (PricedEvent p : events) {
+            ids.add(p.event().eventId());
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,220 @@
+package dev.tokenledger.usage;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One LLM call, as the orchestrator reports it. Immutable and validated on construction: every field
+ * error is collected and thrown together as an {@link InvalidUsageEventException}.
+ *
+ * <p>Token convention (the same one pricing uses): {@code promptTokens} counts all input tokens,
+ * including cache reads ({@code cachedTokens}), cache writes ({@code cacheCreationTokens} with a
+ * 5-minute TTL, {@code cacheCreation1hTokens} with a 1-hour TTL) and audio input; {@code completionTokens}
+ * counts all output, including reasoning ({@code thoughtsTokens}) and audio output;
+ * {@code toolUsePromptTokens} are extra input outside {@code promptTokens}. Hence
+ * {@code totalTokens = promptTokens + completionTokens + toolUsePromptTokens}.
+ *
+ * <p>{@code eventId} is the idempotency key: recording the same id again is a duplicate, not a second
+ * event. Time-dependent bounds (not too far in the future, not past the ClickHouse TTL) are checked by
+ * the recorder against its clock.
+ */
+public record UsageEvent(
+        UUID eventId,
+        Instant eventTime,
+        String userId,
+        String workspaceId,
+        UUID conversationId,
+        String messageId,
+        String agentId,
+        String agentDbId,
+        String model,
+        String provider,
+        long promptTokens,
+        long completionTokens,
+        long totalTokens,
+        long toolUsePromptTokens,
+        long thoughtsTokens,
+        long cachedTokens,
+        long cacheCreationTokens,
+        long cacheCreation1hTokens,
+        long audioPromptTokens,
+        long audioCompletionTokens,
+        int callSequence,
+        String turnId,
+        String sessionId,
+        String serviceTier) {
+
+    /** No single call comes near this; a count above it is a bug upstream, not usage. */
+    public static final long MAX_TOKENS = 100_000_000L;
+    public static final int MAX_ID_LENGTH = 256;
+    public static final Set<String> SERVICE_TIERS = Set.of("standard", "batch", "priority", "flex");
+
+    public UsageEvent {
+        messageId = orEmpty(messageId);
+        agentId = orEmpty(agentId);
+        agentDbId = orEmpty(agentDbId);
+        provider = orEmpty(provider);
+        turnId = orEmpty(turnId);
+        sessionId = orEmpty(sessionId);
+        serviceTier = serviceTier == null || serviceTier.isEmpty() ? "standard" : serviceTier;
+
+        List<FieldError> errors = new ArrayList<>();
+        if (eventId == null) {
+            errors.add(new FieldError("event_id", "is required (a UUID, the idempotency key)"));
+        }
+        if (eventTime == null) {
+            errors.add(new FieldError("event_time", "is required"));
+        }
+        requiredText(errors, "user_id", userId);
+        requiredText(errors, "workspace_id", workspaceId);
+        requiredText(errors, "model", model);
+        optionalText(errors, "message_id", messageId);
+        optionalText(errors, "agent_id", agentId);
+        optionalText(errors, "agent_db_id", agentDbId);
+        optionalText(errors, "provider", provider);
+        optionalText(errors, "turn_id", turnId);
+        optionalText(errors, "session_id", sessionId);
+        tokens(errors, "prompt_tokens", promptTokens);
+        tokens(errors, "completion_tokens", completionTokens);
+        tokens(errors, "tool_use_prompt_tokens", toolUsePromptTokens);
+        tokens(errors, "thoughts_tokens", thoughtsTokens);
+        tokens(errors, "cached_tokens", cachedTokens);
+        tokens(errors, "cache_creation_tokens", cacheCreationTokens);
+        tokens(errors, "cache_creation_1h_tokens", cacheCreation1hTokens);
+        tokens(errors, "audio_prompt_tokens", audioPromptTokens);
+        tokens(errors, "audio_completion_tokens", audioCompletionTokens);
+        if (totalTokens < 0 || totalTokens > 3 * MAX_TOKENS) {
+            errors.add(new FieldError("total_tokens", "must be between 0 and " + 3 * MAX_TOKENS + ", got " + totalTokens));
+        }
+        if (errors.isEmpty()) {
+            long inPrompt = cachedTokens + cacheCreationTokens + cacheCreation1hTokens + audioPromptTokens;
+            if (inPrompt > promptTokens) {
+                errors.add(new FieldError("prompt_tokens", "must include cached, cache-creation and audio prompt"
+                        + " tokens (" + inPrompt + "), got " + promptTokens));
+            }
+            long inCompletion = thoughtsTokens + audioCompletionTokens;
+            if (inCompletion > completionTokens) {
+                errors.add(new FieldError("completion_tokens", "must include thoughts and audio completion tokens ("
+                        + inCompletion + "), got " + completionTokens));
+            }
+            long sum = promptTokens + completionTokens + toolUsePromptTokens;
+            if (totalTokens != sum) {
+                errors.add(new FieldError("total_tokens", "must equal prompt + completion + tool_use_prompt tokens ("
+                        + sum + "), got " + totalTokens));
+            }
+        }
+        if (callSequence < 0) {
+            errors.add(new FieldError("call_sequence", "must not be negative, got " + callSequence));
+        }
+        if (!SERVICE_TIERS.contains(serviceTier)) {
+            errors.add(new FieldError("service_tier", "must be one of " + List.of("standard", "batch", "priority",
+                    "flex") + ", got '" + abbreviate(serviceTier) + "'"));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidUsageEventException(errors);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static void requiredText(List<FieldError> errors, String field, String value) {
+        if (value == null || value.isBlank()) {
+            errors.add(new FieldError(field, "is required and must not be blank"));
+        } else {
+            optionalText(errors, field, value);
+        }
+    }
+
+    private static void optionalText(List<FieldError> errors, String field, String value) {
+        if (value.length() > MAX_ID_LENGTH) {
+            errors.add(new FieldError(field, "must be at most " + MAX_ID_LENGTH + " characters, got " + value.length()));
+        } else if (value.indexOf('\0') >= 0) {
+            errors.add(new FieldError(field, "must not contain NUL characters"));
+        }
+    }
+
+    private static void tokens(List<FieldError> errors, String field, long value) {
+        if (value < 0) {
+            errors.add(new FieldError(field, "must not be negative, got " + value));
+        } else if (value > MAX_TOKENS) {
+            errors.add(new FieldError(field, "must be at most " + MAX_TOKENS + " for one call, got " + value));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    /** Builds an event; {@code totalTokens} defaults to the sum of its parts when not set. */
+    public static final class Builder {
+        private UUID eventId;
+        private Instant eventTime;
+        private String userId;
+        private String workspaceId;
+        private UUID conversationId;
+        private String messageId;
+        private String agentId;
+        private String agentDbId;
+        private String model;
+        private String provider;
+        private long promptTokens;
+        private long completionTokens;
+        private Long totalTokens;
+        private long toolUsePromptTokens;
+        private long thoughtsTokens;
+        private long cachedTokens;
+        private long cacheCreationTokens;
+        private long cacheCreation1hTokens;
+        private long audioPromptTokens;
+        private long audioCompletionTokens;
+        private int callSequence;
+        private String turnId;
+        private String sessionId;
+        private String serviceTier;
+
+        private Builder() {
+        }
+
+        public Builder eventId(UUID v) { this.eventId = v; return this; }
+        public Builder eventTime(Instant v) { this.eventTime = v; return this; }
+        public Builder userId(String v) { this.userId = v; return this; }
+        public Builder workspaceId(String v) { this.workspaceId = v; return this; }
+        public Builder conversationId(UUID v) { this.conversationId = v; return this; }
+        public Builder messageId(String v) { this.messageId = v; return this; }
+        public Builder agentId(String v) { this.agentId = v; return this; }
+        public Builder agentDbId(String v) { this.agentDbId = v; return this; }
+        public Builder model(String v) { this.model = v; return this; }
+        public Builder provider(String v) { this.provider = v; return this; }
+        public Builder promptTokens(long v) { this.promptTokens = v; return this; }
+        public Builder completionTokens(long v) { this.completionTokens = v; return this; }
+        public Builder totalTokens(Long v) { this.totalTokens = v; return this; }
+        public Builder toolUsePromptTokens(long v) { this.toolUsePromptTokens = v; return this; }
+        public Builder thoughtsTokens(long v) { this.thoughtsTokens = v; return this; }
+        public Builder cachedTokens(long v) { this.cachedTokens = v; return this; }
+        public Builder cacheCreationTokens(long v) { this.cacheCreationTokens = v; return this; }
+        public Builder cacheCreation1hTokens(long v) { this.cacheCreation1hTokens = v; return this; }
+        public Builder audioPromptTokens(long v) { this.audioPromptTokens = v; return this; }
+        public Builder audioCompletionTokens(long v) { this.audioCompletionTokens = v; return this; }
+        public Builder callSequence(int v) { this.callSequence = v; return this; }
+        public Builder turnId(String v) { this.turnId = v; return this; }
+        public Builder sessionId(String v) { this.sessionId = v; return this; }
+        public Builder serviceTier(String v) { this.serviceTier = v; return this; }
+
+        public UsageEvent build() {
+            long total = totalTokens != null ? totalTokens : promptTokens + completionTokens + toolUsePromptTokens;
+            return new UsageEvent(eventId, eventTime, userId, workspaceId, conversationId, messageId, agentId,
+                    agentDbId, model, provider, promptTokens, completionTokens, total, toolUsePromptTokens,
+                    thoughtsTokens, cachedTokens, cacheCreationTokens, cacheCreation1hTokens, audioPromptTokens,
+                    audioCompletionTokens, callSequence, turnId, sessionId, serviceTier);
+        }
+    }
+}

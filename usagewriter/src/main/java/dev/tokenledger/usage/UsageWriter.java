@@ -1,0 +1,181 @@
+package dev.tokenledger.usage;
+
+import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.postgres.schema.tables.records.UsageBatchRecord;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jobrunr.scheduling.JobRequestScheduler;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The background half of the pipeline: seals committed events into batches, schedules one
+ * {@code usage_write} job per batch, and provides the job's body. Woken at once by the recorder in this
+ * process and by PostgreSQL notifications from recorders in other processes, so an event on an idle
+ * system reaches ClickHouse in well under a second although JobRunr itself polls every few seconds.
+ */
+public final class UsageWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
+    /** Channel notified by the usage_event trigger (see V14__record_usage_events.sql). */
+    static final String CHANNEL = "tokenledger_usage";
+    private static final Duration ORPHAN_SWEEP = Duration.ofSeconds(30);
+
+    private final DataSource dataSource;
+    private final WriterSettings settings;
+    private final BatchSealer sealer;
+    private final BatchWriter batchWriter;
+    private final UsageWriteJob job;
+    private final Semaphore wake = new Semaphore(0);
+    private volatile boolean running;
+    private Thread sealerThread;
+    private Thread listenerThread;
+
+    public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+                       Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock) {
+        this(dataSource, clickHouse, pricer, jobs, wakeJobWorkers, settings, clock, BatchWriter.WriteListener.NONE);
+    }
+
+    UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+                Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock,
+                BatchWriter.WriteListener listener) {
+        this.dataSource = dataSource;
+        this.settings = settings;
+        this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
+        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, listener);
+        this.job = new UsageWriteJob(batchWriter);
+    }
+
+    /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
+    public UsageWriteJob job() {
+        return job;
+    }
+
+    /** Starts sealing in the background (call once the JobRunr server is up). */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        sealerThread = Thread.ofPlatform().name("usage-sealer").daemon(true).start(this::sealLoop);
+        listenerThread = Thread.ofPlatform().name("usage-listener").daemon(true).start(this::listenLoop);
+    }
+
+    /** Asks the sealer to look now (the recorder calls it after each commit in this process). */
+    public void wake() {
+        wake.release();
+    }
+
+    /** Seals everything that is ready now and schedules the jobs; returns how many batches were sealed. */
+    public int sealReady() {
+        int sealed = 0;
+        UsageBatchRecord batch;
+        while ((batch = sealer.sealOne()) != null) {
+            sealed++;
+            if (batch.getEventCount() < settings.maxBatchEvents()) {
+                break;
+            }
+        }
+        return sealed;
+    }
+
+    private void sealLoop() {
+        long lastSeal = 0;
+        long lastOrphanSweep = 0;
+        Duration recheck = null;
+        RateLimitedLog errors = new RateLimitedLog(LOG, Duration.ofSeconds(30));
+        while (running) {
+            try {
+                Duration wait = recheck != null ? recheck : settings.idlePoll();
+                wake.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS);
+                wake.drainPermits();
+                long sinceLast = System.nanoTime() - lastSeal;
+                if (sinceLast < settings.linger().toNanos()) {
+                    // Under load, let the next batch fill instead of cutting many small ones.
+                    TimeUnit.NANOSECONDS.sleep(settings.linger().toNanos() - sinceLast);
+                }
+                if (!running) {
+                    return;
+                }
+                if (System.nanoTime() - lastOrphanSweep > ORPHAN_SWEEP.toNanos()) {
+                    int orphans = sealer.scheduleOrphans();
+                    if (orphans > 0) {
+                        LOG.info("scheduled usage_write jobs for {} batch(es) sealed by a process that stopped", orphans);
+                    }
+                    lastOrphanSweep = System.nanoTime();
+                }
+                int sealed = sealReady();
+                if (sealed > 0) {
+                    lastSeal = System.nanoTime();
+                    recheck = null;
+                } else if (sealer.eventsWaiting()) {
+                    // Committed events wait behind a transaction that is still running: look again soon.
+                    recheck = recheck == null ? Duration.ofMillis(10)
+                            : min(recheck.multipliedBy(2), settings.idlePoll());
+                } else {
+                    recheck = null;
+                }
+                errors.recovered("usage sealer");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                errors.warn("usage sealer cannot seal batches (will keep trying)", e);
+                recheck = settings.idlePoll();
+            }
+        }
+    }
+
+    private void listenLoop() {
+        RateLimitedLog errors = new RateLimitedLog(LOG, Duration.ofSeconds(30));
+        while (running) {
+            try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+                st.execute("LISTEN " + CHANNEL);
+                PGConnection pg = c.unwrap(PGConnection.class);
+                wake(); // anything committed while we were not listening
+                errors.recovered("usage listener");
+                while (running) {
+                    PGNotification[] notifications = pg.getNotifications(500);
+                    if (notifications != null && notifications.length > 0) {
+                        wake();
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                errors.warn("cannot listen for usage notifications (will reconnect)", e);
+                try {
+                    TimeUnit.SECONDS.sleep(1);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Stops sealing. Batches already sealed stay queued as JobRunr jobs; nothing is lost. */
+    @Override
+    public synchronized void close() {
+        running = false;
+        wake.release();
+        for (Thread t : new Thread[] {sealerThread, listenerThread}) {
+            if (t != null) {
+                try {
+                    t.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tokenledger.usage;
+
+import java.time.Duration;
+
+/**
+ * How events become usage_write jobs.
+ *
+ * @param maxBatchEvents the most events in one batch (one ClickHouse insert per month it spans)
+ * @param linger         the least time between two seals while events keep coming: under load batches
+ *                       grow instead of multiplying; an idle system seals the first event at once
+ * @param idlePoll       how often the sealer looks even when nothing woke it (a safety net for missed
+ *                       notifications and for events held back by a long-running transaction)
+ * @param jobRetries     JobRunr retries of a failed usage_write (backoff 3^n s: 11 retries cover ~73 h)
+ * @param idempotencyWindow how long written events stay in usage_event, so a re-sent event_id is
+ *                       recognised as a duplicate
+ */
+public record WriterSettings(int maxBatchEvents, Duration linger, Duration idlePoll, int jobRetries,
+                             Duration idempotencyWindow) {
+
+    public static final WriterSettings DEFAULTS = new WriterSettings(20_000, Duration.ofMillis(100),
+            Duration.ofSeconds(1), 11, Duration.ofDays(7));
+
+    public WriterSettings {
+        if (maxBatchEvents <= 0) {
+            throw new IllegalArgumentException("maxBatchEvents must be positive, got " + maxBatchEvents);
+        }
+        if (jobRetries < 10) {
+            throw new IllegalArgumentException("jobRetries must be at least 10 (a retry horizon of at least 24 h),"
+                    + " got " + jobRetries);
+        }
+        if (linger.isNegative() || idlePoll.isNegative() || idlePoll.isZero()) {
+            throw new IllegalArgumentException("linger must be >= 0 and idlePoll > 0");
+        }
+    }
+
+    public WriterSettings withMaxBatchEvents(int n) {
+        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow);
+    }
+
+    public WriterSettings withIdempotencyWindow(Duration window) {
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window);
+    }
+}
