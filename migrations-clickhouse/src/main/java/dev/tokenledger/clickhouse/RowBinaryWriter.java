@@ -1,0 +1,286 @@
+package dev.tokenledger.clickhouse;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Encodes rows as ClickHouse {@code RowBinaryWithNamesAndTypes}: a header naming every column and its
+ * type, then each row's values in declaration order. Both backends send these bytes unchanged, so the
+ * exact same content goes out under a batch's deduplication token on every attempt.
+ *
+ * <p>Each value method writes the next declared column and checks that the column's type is one it can
+ * encode; a row must write every column, in order. Mistakes throw {@link IllegalArgumentException} or
+ * {@link IllegalStateException} naming the column, because a misaligned RowBinary stream is silently
+ * misread rather than rejected. Values are never rounded or truncated: a Decimal with more fractional
+ * digits than its column allows is refused.
+ *
+ * <p>For a {@code Nullable(T)} column pass {@code null} to the object-valued methods, or call
+ * {@link #nullValue()}; a non-null value writes the "not null" flag itself.
+ *
+ * <p>Not thread-safe; one writer builds one batch.
+ */
+public final class RowBinaryWriter {
+
+    /** One declared column: its name and its ClickHouse type exactly as in the table, e.g. {@code Nullable(UUID)}. */
+    public record Column(String name, String type) {
+        public Column {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+        }
+    }
+
+    private final List<Column> columns;
+    private final List<ColumnType> types;
+    private final ByteArrayOutputStream rows = new ByteArrayOutputStream(4096);
+    private final byte[] scratch = new byte[16];
+    private int nextColumn;
+    private int rowCount;
+
+    public RowBinaryWriter(List<Column> columns) {
+        if (columns.isEmpty()) {
+            throw new IllegalArgumentException("at least one column is needed");
+        }
+        this.columns = List.copyOf(columns);
+        this.types = this.columns.stream().map(c -> ColumnType.parse(c.name(), c.type())).toList();
+    }
+
+    public List<Column> columns() {
+        return columns;
+    }
+
+    /** Rows completed so far. */
+    public int rowCount() {
+        return rowCount;
+    }
+
+    /** Header plus every completed row. Throws if a row was started but not finished. */
+    public byte[] toBytes() {
+        if (nextColumn != 0) {
+            throw new IllegalStateException("row " + (rowCount + 1) + " is incomplete: column '"
+                    + columns.get(nextColumn).name() + "' (position " + (nextColumn + 1) + " of "
+                    + columns.size() + ") and those after it were not written");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() + 64 * columns.size());
+        writeUnsignedLeb128(out, columns.size());
+        for (Column c : columns) {
+            writeString(out, c.name());
+        }
+        for (Column c : columns) {
+            writeString(out, c.type());
+        }
+        out.writeBytes(rows.toByteArray());
+        return out.toByteArray();
+    }
+
+    /** Writes NULL into the next column, which must be {@code Nullable}. */
+    public RowBinaryWriter nullValue() {
+        ColumnType t = current();
+        if (!t.nullable()) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ", not Nullable: it cannot hold NULL");
+        }
+        rows.write(1);
+        return advance();
+    }
+
+    public RowBinaryWriter uuid(UUID value) {
+        ColumnType t = expect(Kind.UUID, "uuid");
+        if (value == null) {
+            return nullValue();
+        }
+        markNotNull(t);
+        writeLongLe(value.getMostSignificantBits());
+        writeLongLe(value.getLeastSignificantBits());
+        return advance();
+    }
+
+    /** {@code DateTime64(3[, tz])}: milliseconds since the epoch. A finer instant is refused, not truncated. */
+    public RowBinaryWriter dateTime64Millis(Instant value) {
+        ColumnType t = expect(Kind.DATETIME64_MILLIS, "dateTime64Millis");
+        if (value == null) {
+            return nullValue();
+        }
+        if (value.getNano() % 1_000_000 != 0) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value
+                    + " has sub-millisecond digits; truncate it before building the batch");
+        }
+        markNotNull(t);
+        writeLongLe(value.toEpochMilli());
+        return advance();
+    }
+
+    /** {@code String} or {@code LowCardinality(String)}, as UTF-8. */
+    public RowBinaryWriter string(String value) {
+        ColumnType t = expect(Kind.STRING, "string");
+        if (value == null) {
+            return nullValue();
+        }
+        markNotNull(t);
+        writeString(rows, value);
+        return advance();
+    }
+
+    public RowBinaryWriter uint64(long value) {
+        ColumnType t = expect(Kind.UINT64, "uint64");
+        if (value < 0) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value + " is negative");
+        }
+        markNotNull(t);
+        writeLongLe(value);
+        return advance();
+    }
+
+    public RowBinaryWriter uint32(long value) {
+        ColumnType t = expect(Kind.UINT32, "uint32");
+        if (value < 0 || value > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value + " is out of range");
+        }
+        markNotNull(t);
+        writeIntLe((int) value);
+        return advance();
+    }
+
+    public RowBinaryWriter int64(long value) {
+        ColumnType t = expect(Kind.INT64, "int64");
+        markNotNull(t);
+        writeLongLe(value);
+        return advance();
+    }
+
+    /**
+     * {@code Decimal(P, S)} with {@code P} in 19..38 (a Decimal128): the value is written at exactly
+     * {@code scale} digits, which must equal the column's scale. A value needing more fractional digits,
+     * or more than P digits in all, is refused rather than rounded.
+     */
+    public RowBinaryWriter decimal128(BigDecimal value, int scale) {
+        ColumnType t = expect(Kind.DECIMAL128, "decimal128");
+        if (scale != t.scale()) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + " (scale " + t.scale()
+                    + "), the value was given at scale " + scale);
+        }
+        if (value == null) {
+            return nullValue();
+        }
+        BigInteger unscaled;
+        try {
+            unscaled = value.setScale(scale, RoundingMode.UNNECESSARY).unscaledValue();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value.toPlainString()
+                    + " has more than " + scale + " fractional digits and would be truncated", e);
+        }
+        if (unscaled.abs().compareTo(BigInteger.TEN.pow(t.precision())) >= 0) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value.toPlainString()
+                    + " has more than " + t.precision() + " digits");
+        }
+        markNotNull(t);
+        writeInt128Le(unscaled);
+        return advance();
+    }
+
+    /** {@code Enum8(...)}: the numeric value, which must be one the column declares. */
+    public RowBinaryWriter enum8(int value) {
+        ColumnType t = expect(Kind.ENUM8, "enum8");
+        if (!t.enumValues().contains(value)) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value + " is not one of its values");
+        }
+        markNotNull(t);
+        rows.write(value);
+        return advance();
+    }
+
+    /** {@code Date}: days since 1970-01-01, 0..65535. */
+    public RowBinaryWriter date(LocalDate value) {
+        ColumnType t = expect(Kind.DATE, "date");
+        if (value == null) {
+            return nullValue();
+        }
+        long days = value.toEpochDay();
+        if (days < 0 || days > 0xFFFF) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value + " is outside 1970-01-01..2149-06-06");
+        }
+        markNotNull(t);
+        rows.write((int) days & 0xFF);
+        rows.write((int) (days >>> 8) & 0xFF);
+        return advance();
+    }
+
+    /** The next column's type, which must be of the kind the calling method encodes. Writes nothing. */
+    private ColumnType expect(Kind kind, String method) {
+        ColumnType t = current();
+        if (t.kind() != kind) {
+            throw new IllegalArgumentException(where() + " is " + t.declared() + "; " + method + "() cannot write it");
+        }
+        return t;
+    }
+
+    /** A Nullable column's value is preceded by a 0 byte ("not null"); validation is done before this. */
+    private void markNotNull(ColumnType t) {
+        if (t.nullable()) {
+            rows.write(0);
+        }
+    }
+
+    private ColumnType current() {
+        return types.get(nextColumn);
+    }
+
+    private String where() {
+        return "column '" + columns.get(nextColumn).name() + "' (row " + (rowCount + 1) + ")";
+    }
+
+    private RowBinaryWriter advance() {
+        if (++nextColumn == columns.size()) {
+            nextColumn = 0;
+            rowCount++;
+        }
+        return this;
+    }
+
+    private void writeLongLe(long v) {
+        for (int i = 0; i < 8; i++) {
+            scratch[i] = (byte) (v >>> (8 * i));
+        }
+        rows.write(scratch, 0, 8);
+    }
+
+    private void writeIntLe(int v) {
+        for (int i = 0; i < 4; i++) {
+            scratch[i] = (byte) (v >>> (8 * i));
+        }
+        rows.write(scratch, 0, 4);
+    }
+
+    /** 16-byte little-endian two's complement. */
+    private void writeInt128Le(BigInteger v) {
+        byte[] bigEndian = v.toByteArray(); // minimal two's complement, at most 16 bytes after the checks above
+        byte fill = (byte) (v.signum() < 0 ? 0xFF : 0x00);
+        for (int i = 0; i < 16; i++) {
+            int src = bigEndian.length - 1 - i;
+            scratch[i] = src >= 0 ? bigEndian[src] : fill;
+        }
+        rows.write(scratch, 0, 16);
+    }
+
+    private static void writeString(ByteArrayOutputStream out, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        writeUnsignedLeb128(out, bytes.length);
+        out.write(bytes, 0, bytes.length);
+    }
+
+    private static void writeUnsignedLeb128(ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    enum Kind { UUID, DATETIME64_MILLIS, STRING, UINT64, UINT32, INT64, DECIMAL128, ENUM8, DATE }
+}
