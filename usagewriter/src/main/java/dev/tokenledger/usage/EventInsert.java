@@ -80,7 +80,7 @@ final class EventInsert {
                 .fetch();
         Set<UUID> ids = new HashSet<>(inserted.size() * 2);
         for (RecordUsageEventsRecord r : inserted) {
-            ids.add(r.value1());
+            ids.add(r.getRecordUsageEvents());
         }
         return ids;
     }

@@ -1,0 +1,65 @@
+package dev.tokenledger.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UsageEventTest {
+
+    @Test
+    void totalTokensDefaultsToPromptPlusCompletionPlusToolUse() {
+        UsageEvent e = TestEvents.event().promptTokens(100).completionTokens(20).cachedTokens(0)
+                .toolUsePromptTokens(5).build();
+        assertThat(e.totalTokens()).isEqualTo(125);
+    }
+
+    @Test
+    void everyBadFieldIsReportedByNameInOneError() {
+        assertThatThrownBy(() -> TestEvents.event().eventId(null).model(" ").promptTokens(-1)
+                .completionTokens(UsageEvent.MAX_TOKENS + 1).serviceTier("gold").build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field)
+                        .containsExactlyInAnyOrder("event_id", "model", "prompt_tokens", "completion_tokens",
+                                "service_tier"));
+    }
+
+    @Test
+    void aTotalThatDisagreesWithItsPartsIsRejectedNamingBoth() {
+        assertThatThrownBy(() -> TestEvents.event().promptTokens(100).completionTokens(20).cachedTokens(0)
+                .totalTokens(999L).build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors())
+                        .containsExactly(new FieldError("total_tokens",
+                                "must equal prompt + completion + tool_use_prompt tokens (120), got 999")));
+    }
+
+    @Test
+    void cachedTokensCannotExceedThePromptTheyArePartOf() {
+        assertThatThrownBy(() -> TestEvents.event().promptTokens(100).cachedTokens(80).cacheCreationTokens(30).build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("prompt_tokens"));
+    }
+
+    @Test
+    void reasoningTokensCannotExceedTheCompletionTheyArePartOf() {
+        assertThatThrownBy(() -> TestEvents.event().completionTokens(10).thoughtsTokens(11).build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("completion_tokens"));
+    }
+
+    @Test
+    void oversizeStringsAndNulCharactersAreRejected() {
+        assertThatThrownBy(() -> TestEvents.event().userId("u".repeat(257)).sessionId("a\0b").build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError("user_id", "must be at most 256 characters, got 257"),
+                        new FieldError("session_id", "must not contain NUL characters")));
+    }
+
+    @Test
+    void missingOptionalTextBecomesEmptyAndTheTierDefaultsToStandard() {
+        UsageEvent e = TestEvents.event().agentId(null).provider(null).serviceTier(null).build();
+        assertThat(List.of(e.agentId(), e.provider())).containsOnly("");
+        assertThat(e.serviceTier()).isEqualTo("standard");
+    }
+}
