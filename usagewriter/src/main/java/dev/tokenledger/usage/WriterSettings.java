@@ -10,7 +10,8 @@ import java.time.Duration;
  *                       grow instead of multiplying; an idle system seals the first event at once
  * @param idlePoll       how often the sealer looks even when nothing woke it (a safety net for missed
  *                       notifications and for events held back by a long-running transaction)
- * @param jobRetries     JobRunr retries of a failed usage_write (backoff 3^n s: 11 retries cover ~73 h)
+ * @param jobRetries     JobRunr retries of a failed usage_write (backoff 3^n s: 10 retries cover ~24.6 h,
+ *                       11 cover ~73 h; the service refuses fewer than 10)
  * @param idempotencyWindow how long written events stay in usage_event, so a re-sent event_id is
  *                       recognised as a duplicate
  */
@@ -24,9 +25,8 @@ public record WriterSettings(int maxBatchEvents, Duration linger, Duration idleP
         if (maxBatchEvents <= 0) {
             throw new IllegalArgumentException("maxBatchEvents must be positive, got " + maxBatchEvents);
         }
-        if (jobRetries < 10) {
-            throw new IllegalArgumentException("jobRetries must be at least 10 (a retry horizon of at least 24 h),"
-                    + " got " + jobRetries);
+        if (jobRetries < 0) {
+            throw new IllegalArgumentException("jobRetries must not be negative, got " + jobRetries);
         }
         if (linger.isNegative() || idlePoll.isNegative() || idlePoll.isZero()) {
             throw new IllegalArgumentException("linger must be >= 0 and idlePoll > 0");
@@ -35,6 +35,10 @@ public record WriterSettings(int maxBatchEvents, Duration linger, Duration idleP
 
     public WriterSettings withMaxBatchEvents(int n) {
         return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow);
+    }
+
+    public WriterSettings withJobRetries(int retries) {
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow);
     }
 
     public WriterSettings withIdempotencyWindow(Duration window) {

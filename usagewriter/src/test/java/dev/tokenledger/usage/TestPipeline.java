@@ -1,0 +1,147 @@
+package dev.tokenledger.usage;
+
+import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.Row;
+import dev.tokenledger.postgres.PostgresDatabase;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.jobrunr.jobs.mappers.JobMapper;
+import org.jobrunr.scheduling.JobRequestScheduler;
+import org.jobrunr.server.BackgroundJobServer;
+import org.jobrunr.server.BackgroundJobServerConfiguration;
+import org.jobrunr.server.tasks.steward.OnboardNewWorkTask;
+import org.jobrunr.storage.StorageProvider;
+import org.jobrunr.storage.sql.common.db.DatabaseOptions;
+import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
+import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
+
+/**
+ * The whole pipeline on real databases, wired the way the service wires it: recorder, writer, and a
+ * JobRunr background server running usage_write jobs (without JobRunr's static facade).
+ */
+public final class TestPipeline implements AutoCloseable {
+    public final PostgresDatabase postgres;
+    public final ClickHouse clickHouse;
+    public final UsageRecorder recorder;
+    public final UsageWriter writer;
+    public final StorageProvider storage;
+    public final BackgroundJobServer jobServer;
+    public final Reconciler reconciler;
+
+    private TestPipeline(PostgresDatabase postgres, ClickHouse clickHouse, EventPricer pricer, WriterSettings settings,
+                         int workers, boolean background) {
+        this.postgres = postgres;
+        this.clickHouse = clickHouse;
+        JacksonJsonMapper json = new JacksonJsonMapper();
+        this.storage = new PostgresStorageProvider(postgres.dataSource(), DatabaseOptions.SKIP_CREATE);
+        storage.setJobMapper(new JobMapper(json));
+        JobRequestScheduler scheduler = new JobRequestScheduler(storage);
+        Holder<OnboardNewWorkTask> onboard = new Holder<>();
+        this.writer = new UsageWriter(postgres.dataSource(), clickHouse, pricer, scheduler, () -> {
+            if (onboard.value != null) {
+                onboard.value.runTaskThreadSafe();
+            }
+        }, settings, InstantSource.system());
+        UsageWriteJob job = writer.job();
+        this.jobServer = new BackgroundJobServer(storage, json, new org.jobrunr.server.JobActivator() {
+            @Override
+            public <T> T activateJob(Class<T> type) {
+                return type.isInstance(job) ? type.cast(job) : null;
+            }
+        }, BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
+                .andPollInterval(Duration.ofSeconds(5))
+                .andWorkerCount(workers));
+        this.recorder = new UsageRecorder(postgres.dataSource(), RecorderSettings.DEFAULTS, InstantSource.system());
+        if (background) {
+            jobServer.start();
+            onboard.value = new OnboardNewWorkTask(jobServer);
+            recorder.onCommitted(writer::wake);
+            writer.start();
+        }
+        this.reconciler = new Reconciler(postgres.dataSource(), clickHouse);
+    }
+
+    public static TestPipeline start(PostgresDatabase postgres, ClickHouse clickHouse) {
+        return start(postgres, clickHouse, new FixedRatePricer(), WriterSettings.DEFAULTS, 4);
+    }
+
+    public static TestPipeline start(PostgresDatabase postgres, ClickHouse clickHouse, EventPricer pricer,
+                                     WriterSettings settings, int workers) {
+        return new TestPipeline(postgres, clickHouse, pricer, settings, workers, true);
+    }
+
+    /**
+     * Recorder and writer without background threads: the test seals and runs usage_write job bodies
+     * itself, so crashes and retries happen exactly where the test puts them.
+     */
+    public static TestPipeline manual(PostgresDatabase postgres, ClickHouse clickHouse, WriterSettings settings) {
+        return new TestPipeline(postgres, clickHouse, new FixedRatePricer(), settings, 1, false);
+    }
+
+    /** Rows in llm_usage. */
+    public long rawCount() {
+        return single("SELECT count() AS n FROM llm_usage");
+    }
+
+    public long rollupEvents() {
+        return single("SELECT sum(events) AS n FROM llm_usage_daily");
+    }
+
+    public BigDecimal rawCost() {
+        return clickHouse.query("SELECT sum(ifNull(cost_usd, toDecimal128(0, 12))) AS c FROM llm_usage").getFirst()
+                .decimal("c");
+    }
+
+    public BigDecimal rollupCost() {
+        return clickHouse.query("SELECT sum(cost_usd) AS c FROM llm_usage_daily").getFirst().decimal("c");
+    }
+
+    public long rawTokens() {
+        return single("SELECT sum(total_tokens) AS n FROM llm_usage");
+    }
+
+    public long rollupTokens() {
+        return single("SELECT sum(total_tokens) AS n FROM llm_usage_daily");
+    }
+
+    private long single(String sql) {
+        Row r = clickHouse.query(sql, Map.of()).getFirst();
+        String v = r.values().values().iterator().next();
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /** Waits (polling, with a deadline) until ClickHouse holds {@code expected} raw rows. */
+    public void awaitRawCount(long expected, Duration timeout) {
+        await(() -> rawCount() >= expected, timeout, () -> "llm_usage holds " + rawCount() + " rows, expected "
+                + expected);
+    }
+
+    public static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + ": " + what.get());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        recorder.close();
+        writer.close();
+        jobServer.stop();
+    }
+
+    private static final class Holder<T> {
+        volatile T value;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.tokenledger.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokenledger.clickhouse.TestClickHouse;
+import dev.tokenledger.postgres.PostgresDatabase;
+import dev.tokenledger.postgres.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jobrunr.jobs.states.StateName;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** The pipeline as it runs in the service: JobRunr executes usage_write jobs, woken as batches are sealed. */
+class UsageWritePipelineTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private PostgresDatabase postgres;
+    private FaultyClickHouse clickHouse;
+    private TestPipeline pipeline;
+
+    private TestPipeline start(TestInfo test, WriterSettings settings) {
+        String name = test.getTestMethod().orElseThrow().getName();
+        postgres = TestPostgres.freshDatabase(name);
+        clickHouse = new FaultyClickHouse(TestClickHouse.embedded("pipe_" + name));
+        pipeline = TestPipeline.start(postgres, clickHouse, new FixedRatePricer(), settings, 4);
+        return pipeline;
+    }
+
+    @AfterEach
+    void stop() {
+        if (pipeline != null) {
+            pipeline.close();
+            clickHouse.close();
+            postgres.close();
+        }
+    }
+
+    @Test
+    void anEventRecordedOnAnIdleSystemIsWrittenWithoutWaitingForJobRunrsPoll(TestInfo test) {
+        start(test, WriterSettings.DEFAULTS);
+        pipeline.recorder.record(TestEvents.event().build());
+        pipeline.awaitRawCount(1, DEADLINE);
+        TestPipeline.await(() -> pipeline.storage.countJobs(StateName.SUCCEEDED) == 1, DEADLINE,
+                () -> "the usage_write job did not succeed");
+    }
+
+    @Test
+    void manyConcurrentRecordersAgainstOneWorkerHaveEveryEventWrittenExactlyOnce(TestInfo test) throws Exception {
+        start(test, WriterSettings.DEFAULTS.withMaxBatchEvents(500));
+        ConcurrentLinkedQueue<UUID> accepted = new ConcurrentLinkedQueue<>();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> callers = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                callers.add(pool.submit(() -> {
+                    for (int j = 0; j < 10; j++) {
+                        pipeline.recorder.record(TestEvents.events(5)).forEach(r -> accepted.add(r.eventId()));
+                    }
+                }));
+            }
+            for (Future<?> f : callers) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(accepted).hasSize(5_000).doesNotHaveDuplicates();
+        pipeline.awaitRawCount(5_000, DEADLINE);
+        assertThat(pipeline.rawCount()).isEqualTo(5_000);
+        assertThat(clickHouse.query("SELECT uniqExact(event_id) AS n FROM llm_usage").getFirst().int64("n"))
+                .isEqualTo(5_000);
+        assertThat(pipeline.rollupEvents()).isEqualTo(5_000);
+        assertThat(pipeline.rollupCost()).isEqualByComparingTo(pipeline.rawCost());
+    }
+
+    @Test
+    void usageRecordedInARolledBackTransactionIsNeverWritten(TestInfo test) throws SQLException {
+        start(test, WriterSettings.DEFAULTS);
+        UsageEvent committed = TestEvents.event().build();
+        UsageEvent rolledBack = TestEvents.event().build();
+        try (Connection c = postgres.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            pipeline.recorder.record(c, List.of(rolledBack));
+            c.rollback();
+            pipeline.recorder.record(c, List.of(committed));
+            c.commit();
+        }
+        pipeline.awaitRawCount(1, DEADLINE);
+        assertThat(clickHouse.query("SELECT toString(event_id) AS id FROM llm_usage").getFirst().string("id"))
+                .isEqualTo(committed.eventId().toString());
+    }
+
+    @Test
+    void aJobThatFailedForGoodStaysVisibleAndIsWrittenOnceRequeued(TestInfo test) {
+        start(test, WriterSettings.DEFAULTS.withJobRetries(0));
+        clickHouse.down();
+        pipeline.recorder.record(TestEvents.events(20));
+        FailedUsageWrites failed = new FailedUsageWrites(pipeline.storage);
+        TestPipeline.await(() -> failed.count() == 1, DEADLINE, () -> "no FAILED usage_write job");
+        assertThat(pipeline.rawCount()).isZero();
+
+        clickHouse.up();
+        assertThat(failed.requeueAll()).isEqualTo(1);
+        pipeline.awaitRawCount(20, DEADLINE);
+        assertThat(failed.count()).isZero();
+        assertThat(pipeline.rollupEvents()).isEqualTo(20);
+    }
+}
