@@ -120,6 +120,16 @@ abstract class ClickHouseBackendContract {
     }
 
     @Test
+    void aReusedTokenSilentlyDropsDifferentRowsWhichIsWhyABatchIsNeverRebuiltBetweenAttempts() {
+        String ws = newWorkspace();
+        clickHouse.insert(UsageEvents.batch("reused-" + ws, List.of(priced(ws, THIS_MONTH_DAY_1, 1, 1, TINY_PRICE, TINY_PRICE))));
+
+        clickHouse.insert(UsageEvents.batch("reused-" + ws, List.of(priced(ws, THIS_MONTH_DAY_1, 9, 9, TINY_PRICE, TINY_PRICE))));
+
+        assertThat(raw(ws)).containsEntry("events", "1").containsEntry("prompt_tokens", "1");
+    }
+
+    @Test
     void aBatchSpanningTwoMonthsIsTwoPartitionsAndARetryIsStillCountedOnce() {
         String ws = newWorkspace();
         InsertBatch batch = UsageEvents.batch("months-" + ws, List.of(

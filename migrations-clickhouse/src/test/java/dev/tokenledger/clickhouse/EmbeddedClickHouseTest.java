@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +57,21 @@ class EmbeddedClickHouseTest {
             assertThat(other.query("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'only_here'")
                     .getFirst().int64("n")).isZero();
             assertThat(clickHouse.query("SELECT count() AS n FROM only_here").getFirst().int64("n")).isZero();
+        }
+    }
+
+    @Test
+    void callsFromManyThreadsOnOneInstanceAreSerializedAndAllAnswered() throws Exception {
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Long>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                long n = i;
+                answers.add(pool.submit(() -> clickHouse.query("SELECT {n:UInt64} * 2 AS v", Map.of("n", Long.toString(n)))
+                        .getFirst().int64("v")));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                assertThat(answers.get(i).get()).isEqualTo(2L * i);
+            }
         }
     }
 
