@@ -16,7 +16,9 @@ public interface ClickHouse extends AutoCloseable {
 
     /**
      * Runs a query and returns all its rows. {@code params} binds ClickHouse's {@code {name:Type}}
-     * placeholders on the server side; values are never spliced into the SQL text.
+     * placeholders on the server side; values are never spliced into the SQL text. Values are plain
+     * text as the type would be written ({@code "42"}, {@code "2026-01-31"}, {@code "it's"}); the backend
+     * adds the escaping ClickHouse expects of parameter values.
      */
     List<Row> query(String sql, Map<String, String> params);
 
@@ -28,7 +30,9 @@ public interface ClickHouse extends AutoCloseable {
      * Inserts one batch. The backend always sends {@code insert_deduplicate=1},
      * {@code deduplicate_blocks_in_dependent_materialized_views=1} and {@code async_insert=0} along with
      * the batch's deduplication token, so a repeated batch is dropped by the table and by every
-     * materialized view that reads it.
+     * materialized view that reads it; and {@code input_format_skip_unknown_fields=0}, so a column the
+     * table does not have fails the insert instead of being dropped. Failures throw
+     * {@link ClickHouseException}.
      */
     void insert(InsertBatch batch);
 

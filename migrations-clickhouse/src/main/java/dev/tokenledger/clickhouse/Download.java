@@ -163,7 +163,7 @@ final class Download {
                 return;
             }
             int percent = (int) (done * 100 / total);
-            if (percent / 5 != shownPercent / 5) {
+            if (percent / 5 != shownPercent / 5 && percent < 100) { // finish() prints the 100%
                 shownPercent = percent;
                 out.print("\r" + prefix + percent + "%");
                 out.flush();

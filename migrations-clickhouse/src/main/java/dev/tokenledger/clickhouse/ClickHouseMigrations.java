@@ -1,0 +1,171 @@
+package dev.tokenledger.clickhouse;
+
+import dev.tokenledger.clickhouse.RowBinaryWriter.Column;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies tokenledger's versioned ClickHouse DDL ({@code db/clickhouse/V<n>__<name>.sql} on the
+ * classpath, listed in order in {@code db/clickhouse/migrations.txt} because a directory inside a jar
+ * cannot be listed reliably) to the database of a {@link ClickHouse}, on either backend.
+ *
+ * <p>Each applied file is recorded in {@value #HISTORY_TABLE} with the SHA-256 of its content. Applied
+ * files are skipped; an applied file whose content changed is an error naming the file, because the
+ * database no longer matches what the file says. ClickHouse has no transactional DDL, so the DDL files
+ * are written to be re-runnable ({@code IF NOT EXISTS}): a run interrupted between a statement and its
+ * record can simply be run again.
+ */
+public final class ClickHouseMigrations {
+    private static final Logger log = LoggerFactory.getLogger(ClickHouseMigrations.class);
+
+    public static final String HISTORY_TABLE = "tokenledger_schema_migrations";
+    static final String DEFAULT_LOCATION = "db/clickhouse";
+    private static final Pattern FILE_NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
+    private static final List<Column> HISTORY_COLUMNS = List.of(
+            new Column("version", "UInt32"),
+            new Column("name", "String"),
+            new Column("checksum", "String"),
+            new Column("applied_at", "DateTime64(3, 'UTC')"));
+
+    /** One migration file: its version, file name and the SHA-256 (hex) of its content. */
+    public record Migration(int version, String name, String checksum) {
+    }
+
+    private final ClickHouse clickHouse;
+    private final String location;
+    private final ClassLoader classLoader;
+    private final Clock clock;
+
+    public ClickHouseMigrations(ClickHouse clickHouse) {
+        this(clickHouse, DEFAULT_LOCATION, ClickHouseMigrations.class.getClassLoader(), Clock.systemUTC());
+    }
+
+    ClickHouseMigrations(ClickHouse clickHouse, String location, ClassLoader classLoader, Clock clock) {
+        this.clickHouse = clickHouse;
+        this.location = location;
+        this.classLoader = classLoader;
+        this.clock = clock;
+    }
+
+    /** Applies every migration not yet applied, in order, and returns those it applied. */
+    public List<Migration> migrate() {
+        clickHouse.execute("CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE + " ("
+                + "version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC')"
+                + ") ENGINE = MergeTree ORDER BY version");
+        Map<Integer, Migration> applied = applied();
+        List<Migration> done = new ArrayList<>();
+        for (String file : listedFiles()) {
+            String script = read(file);
+            Migration migration = describe(file, script);
+            Migration before = applied.get(migration.version());
+            if (before != null) {
+                if (!before.checksum().equals(migration.checksum())) {
+                    throw new IllegalStateException("migration " + file + " was changed after it was applied to database "
+                            + clickHouse.database() + ": applied with sha-256 " + before.checksum() + ", the file now has "
+                            + migration.checksum() + ". Applied migrations must not change; add a new V<n>__*.sql file instead.");
+                }
+                continue;
+            }
+            long started = System.nanoTime();
+            for (String statement : SqlScript.statements(script)) {
+                try {
+                    clickHouse.execute(statement);
+                } catch (ClickHouseException e) {
+                    throw new ClickHouseException("migration " + file + " failed: " + e.getMessage(),
+                            e.code().isPresent() ? e.code().getAsInt() : null, e);
+                }
+            }
+            record(migration);
+            log.info("applied ClickHouse migration {} to {} in {} ms", file, clickHouse.database(),
+                    (System.nanoTime() - started) / 1_000_000);
+            done.add(migration);
+        }
+        return List.copyOf(done);
+    }
+
+    private Map<Integer, Migration> applied() {
+        Map<Integer, Migration> applied = new LinkedHashMap<>();
+        for (Row row : clickHouse.query("SELECT version, name, checksum FROM " + HISTORY_TABLE + " ORDER BY version, applied_at")) {
+            int version = (int) row.int64("version");
+            applied.putIfAbsent(version, new Migration(version, row.string("name"), row.string("checksum")));
+        }
+        return applied;
+    }
+
+    private void record(Migration migration) {
+        RowBinaryWriter rows = new RowBinaryWriter(HISTORY_COLUMNS)
+                .uint32(migration.version())
+                .string(migration.name())
+                .string(migration.checksum())
+                .dateTime64Millis(clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        // The token names the file's content: two runners racing on the same file record it once.
+        String token = HISTORY_TABLE + ":" + migration.version() + ":" + migration.checksum();
+        clickHouse.insert(new InsertBatch(HISTORY_TABLE, rows.toBytes(), rows.rowCount(), token));
+    }
+
+    List<String> listedFiles() {
+        List<String> files = new ArrayList<>();
+        int previous = 0;
+        for (String line : read("migrations.txt").split("\n")) {
+            String file = line.strip();
+            if (file.isEmpty() || file.startsWith("#")) {
+                continue;
+            }
+            Matcher m = FILE_NAME.matcher(file);
+            if (!m.matches()) {
+                throw new IllegalStateException(location + "/migrations.txt lists " + file + ", which is not named V<n>__<name>.sql");
+            }
+            int version = Integer.parseInt(m.group(1));
+            if (version <= previous) {
+                throw new IllegalStateException(location + "/migrations.txt lists " + file + " after version " + previous
+                        + ": versions must be listed in increasing order");
+            }
+            previous = version;
+            files.add(file);
+        }
+        return files;
+    }
+
+    private static Migration describe(String file, String script) {
+        Matcher m = FILE_NAME.matcher(file);
+        if (!m.matches()) {
+            throw new IllegalStateException("not a migration file name: " + file);
+        }
+        return new Migration(Integer.parseInt(m.group(1)), file, sha256(script));
+    }
+
+    private String read(String file) {
+        String resource = location + "/" + file;
+        try (InputStream in = classLoader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("migration resource " + resource + " is not on the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
+    }
+
+    private static String sha256(String content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
