@@ -9,6 +9,7 @@ import dev.tokenledger.postgres.schema.tables.records.UsageBatchRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.UUID;
@@ -49,7 +50,7 @@ final class BatchSealer {
     /** Seals at most one batch and schedules its job; returns it, or null when nothing was ready. */
     UsageBatchRecord sealOne() {
         List<UsageBatchRecord> sealed = db.selectFrom(SEAL_USAGE_BATCH.call(settings.maxBatchEvents(),
-                clock.instant().atOffset(ZoneOffset.UTC))).fetchInto(UsageBatchRecord.class);
+                clock.instant().truncatedTo(ChronoUnit.MILLIS).atOffset(ZoneOffset.UTC))).fetchInto(UsageBatchRecord.class);
         if (sealed.isEmpty()) {
             return null;
         }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -116,7 +117,7 @@ final class BatchWriter {
                     + " events but " + rows.size() + " are in usage_event: events were removed before being"
                     + " written; not writing a partial batch");
         }
-        Instant ingestedAt = batch.getSealedAt().toInstant();
+        Instant ingestedAt = batch.getSealedAt().toInstant().truncatedTo(ChronoUnit.MILLIS);
         Set<UUID> deadLettered = store.deadLetters(batchId);
         List<BatchStore.DeadLetter> invalid = new ArrayList<>();
         Map<Integer, List<PricedEvent>> byMonth = new TreeMap<>();

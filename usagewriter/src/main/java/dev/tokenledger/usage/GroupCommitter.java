@@ -122,9 +122,12 @@ final class GroupCommitter implements AutoCloseable {
                 s.result().complete(results);
             }
             onCommitted.forEach(Runnable::run);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Never leave a caller waiting on a group that cannot commit, whatever went wrong.
+            LOG.debug("group commit of {} event(s) failed", count, e);
             for (Submission s : group) {
-                s.result().completeExceptionally(e);
+                s.result().completeExceptionally(e instanceof RecordFailedException ? e
+                        : new RecordFailedException("could not record " + count + " usage event(s): " + e, e));
             }
         } finally {
             room.release(count);

@@ -1,6 +1,7 @@
 package dev.tokenledger.usage;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +20,7 @@ import java.util.UUID;
  *
  * <p>{@code eventId} is the idempotency key: recording the same id again is a duplicate, not a second
  * event. Time-dependent bounds (not too far in the future, not past the ClickHouse TTL) are checked by
- * the recorder against its clock.
+ * the recorder against its clock. {@code eventTime} is kept to the millisecond, as ClickHouse stores it.
  */
 public record UsageEvent(
         UUID eventId,
@@ -53,6 +54,8 @@ public record UsageEvent(
     public static final Set<String> SERVICE_TIERS = Set.of("standard", "batch", "priority", "flex");
 
     public UsageEvent {
+        // ClickHouse keeps milliseconds (DateTime64(3)); keeping more here would make Postgres and ClickHouse disagree.
+        eventTime = eventTime == null ? null : eventTime.truncatedTo(ChronoUnit.MILLIS);
         messageId = orEmpty(messageId);
         agentId = orEmpty(agentId);
         agentDbId = orEmpty(agentDbId);

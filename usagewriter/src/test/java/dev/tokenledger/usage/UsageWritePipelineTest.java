@@ -103,9 +103,8 @@ class UsageWritePipelineTest {
         pipeline.recorder.record(TestEvents.events(20));
         FailedUsageWrites failed = new FailedUsageWrites(pipeline.storage);
         TestPipeline.await(() -> failed.count() == 1, DEADLINE, () -> "no FAILED usage_write job");
-        assertThat(pipeline.rawCount()).isZero();
-
         clickHouse.up();
+        assertThat(pipeline.rawCount()).isZero();
         assertThat(failed.requeueAll()).isEqualTo(1);
         pipeline.awaitRawCount(20, DEADLINE);
         assertThat(failed.count()).isZero();
