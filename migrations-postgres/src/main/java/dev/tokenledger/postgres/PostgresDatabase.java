@@ -98,6 +98,11 @@ public final class PostgresDatabase implements AutoCloseable {
         return dataSource;
     }
 
+    /** The JDBC URL of the pool (credentials are never part of it). */
+    public String jdbcUrl() {
+        return dataSource.getJdbcUrl();
+    }
+
     public boolean isEmbedded() {
         return embedded != null;
     }
