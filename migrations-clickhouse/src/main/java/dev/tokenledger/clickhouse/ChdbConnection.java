@@ -20,6 +20,7 @@ import java.util.function.Consumer;
  * connections run in parallel. Every native result and insert stream is freed before a call returns,
  * error or not.
  */
+@SuppressWarnings("restricted") // reinterpret: sizing pointers chDB returns (results, error strings)
 final class ChdbConnection implements AutoCloseable {
     private static final int APPEND_CHUNK = 1 << 20;
 

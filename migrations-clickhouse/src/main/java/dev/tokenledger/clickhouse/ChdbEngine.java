@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * Every user of chDB then opens its own connection through {@link #connect}.
  *
  * <p>At JVM exit a shutdown hook closes every connection still open and calls {@code chdb_shutdown},
- * which joins chDB's threads. Without it the library's global destructors run (on the JVM's exit path)
- * while engine threads are still working, and the process dies with SIGSEGV instead of exiting.
+ * which stops chDB's threads. Without it the test JVM died at exit with SIGSEGV inside libchdb.so on
+ * the JVM's VM thread (3 runs out of 3; 0 crashes with the hook). In chDB 26.7.3, once a MergeTree
+ * table exists {@code chdb_shutdown} reports that some thread could not be stopped, and retrying does
+ * not change that; the exit is clean all the same, so that report is only logged at debug level.
  */
 final class ChdbEngine {
     private static final Logger log = LoggerFactory.getLogger(ChdbEngine.class);
@@ -112,9 +114,8 @@ final class ChdbEngine {
     private synchronized void shutdown() {
         shutDown = true;
         List.copyOf(open).forEach(ChdbConnection::close);
-        int state = lib.shutdown();
-        if (state != 0) {
-            log.warn("chdb_shutdown reported an error; some chDB thread may still be running at exit");
+        if (lib.shutdown() != 0) {
+            log.debug("chdb_shutdown could not stop every chDB thread (usual once MergeTree tables exist); exiting anyway");
         }
     }
 

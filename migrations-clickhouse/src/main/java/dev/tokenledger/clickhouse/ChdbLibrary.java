@@ -91,6 +91,7 @@ public final class ChdbLibrary {
                 System.err);
     }
 
+    @SuppressWarnings("try") // the FileLock is held for the block's duration, never referenced
     Path resolve() {
         if (override != null) {
             if (!Files.isRegularFile(override)) {

@@ -20,7 +20,11 @@ import java.nio.file.Path;
  * <p>{@code chdb_connection} is an opaque pointer; {@code chdb_connect} returns a pointer <em>to</em> it,
  * which {@code chdb_close_conn} takes back. {@code size_t} is {@code long} on the 64-bit Linux targets
  * chDB ships for.
+ *
+ * <p>Loading a library and binding its functions are "restricted" FFM operations: the JVM must run with
+ * {@code --enable-native-access=ALL-UNNAMED} (or this module's name), which the build and launcher pass.
  */
+@SuppressWarnings("restricted") // native access is this class's purpose; see above
 final class ChdbNative {
     private final MethodHandle setSignalHandlersEnabled;
     private final MethodHandle connect;

@@ -66,7 +66,8 @@ public final class ClickHouseMigrations {
     public List<Migration> migrate() {
         clickHouse.execute("CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE + " ("
                 + "version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC')"
-                + ") ENGINE = MergeTree ORDER BY version");
+                + ") ENGINE = MergeTree ORDER BY version"
+                + " SETTINGS non_replicated_deduplication_window = 1000"); // so the record's token deduplicates
         Map<Integer, Migration> applied = applied();
         List<Migration> done = new ArrayList<>();
         for (String file : listedFiles()) {
@@ -113,7 +114,8 @@ public final class ClickHouseMigrations {
                 .string(migration.name())
                 .string(migration.checksum())
                 .dateTime64Millis(clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        // The token names the file's content: two runners racing on the same file record it once.
+        // The token names the file's content: two runners racing on the same file record it once (and
+        // reading tolerates duplicates anyway).
         String token = HISTORY_TABLE + ":" + migration.version() + ":" + migration.checksum();
         clickHouse.insert(new InsertBatch(HISTORY_TABLE, rows.toBytes(), rows.rowCount(), token));
     }

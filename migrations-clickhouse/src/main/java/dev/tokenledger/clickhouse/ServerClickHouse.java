@@ -107,15 +107,27 @@ public final class ServerClickHouse implements ClickHouse {
                 .build();
         ServerClickHouse server = new ServerClickHouse(client, settings);
         try {
-            // The database may not exist yet, and a request naming a missing database fails: run this one in `default`.
-            CommandSettings inDefault = new CommandSettings();
-            inDefault.setDatabase("default");
-            String create = "CREATE DATABASE IF NOT EXISTS " + Identifiers.quoted(settings.database(), "database name");
-            server.release(server.await(() -> client.execute(create, inDefault)));
+            server.createDatabaseIfMissing();
             return server;
         } catch (RuntimeException e) {
             client.close();
             throw e;
+        }
+    }
+
+    /**
+     * Runs in {@code default}, since a request naming a missing database fails. Checks first, so a user
+     * allowed to use an existing database but not to create one can still connect.
+     */
+    private void createDatabaseIfMissing() {
+        String quoted = Identifiers.quoted(settings.database(), "database name");
+        QuerySettings inDefault = new QuerySettings().setFormat(ClickHouseFormat.TabSeparatedWithNames).setDatabase("default");
+        Row exists = TabSeparatedRows.parse(fetch("SELECT count() AS present FROM system.databases WHERE name = {db:String}",
+                Map.of("db", settings.database()), inDefault)).getFirst();
+        if (exists.int64("present") == 0) {
+            CommandSettings create = new CommandSettings();
+            create.setDatabase("default");
+            release(await(() -> client.execute("CREATE DATABASE IF NOT EXISTS " + quoted, create)));
         }
     }
 
@@ -126,18 +138,20 @@ public final class ServerClickHouse implements ClickHouse {
 
     @Override
     public List<Row> query(String sql, Map<String, String> params) {
-        QuerySettings querySettings = new QuerySettings().setFormat(ClickHouseFormat.TabSeparatedWithNames);
-        Map<String, Object> bound = new LinkedHashMap<>(QueryParameters.escaped(params));
-        QueryResponse response = await(() -> client.query(sql, bound, querySettings));
-        byte[] output;
+        QuerySettings tsv = new QuerySettings().setFormat(ClickHouseFormat.TabSeparatedWithNames);
+        return TabSeparatedRows.parse(fetch(sql, new LinkedHashMap<>(QueryParameters.escaped(params)), tsv));
+    }
+
+    /** Runs a query and reads its whole output, releasing the connection whatever happens. */
+    private byte[] fetch(String sql, Map<String, Object> params, QuerySettings querySettings) {
+        QueryResponse response = await(() -> client.query(sql, params, querySettings));
         try (InputStream body = response.getInputStream()) {
-            output = body.readAllBytes();
+            return body.readAllBytes();
         } catch (IOException e) {
             throw new ClickHouseException("reading the result from " + settings.endpoint() + " failed: " + e.getMessage(), null, e);
         } finally {
             release(response);
         }
-        return TabSeparatedRows.parse(output);
     }
 
     /**

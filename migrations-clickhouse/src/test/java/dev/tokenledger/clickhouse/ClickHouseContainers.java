@@ -31,6 +31,6 @@ final class ClickHouseContainers {
         container.start(); // stopped by Testcontainers' reaper when the JVM exits
         ServerClickHouse.Settings settings = ServerClickHouse.Settings.of(container.getHttpUrl(),
                 container.getUsername(), container.getPassword(), "default");
-        return new TestServers.Target("a Testcontainers " + IMAGE + " at " + container.getHttpUrl(), settings);
+        return new TestServers.Target("a Testcontainers " + IMAGE + " at " + container.getHttpUrl(), settings, false);
     }
 }

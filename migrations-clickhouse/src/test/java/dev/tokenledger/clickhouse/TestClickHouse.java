@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * ClickHouse for tests, in any module: a fresh database, unique per call, with tokenledger's migrations
  * applied. Close the returned instance when the test class is done (for example with JUnit's
- * {@code @AutoClose}); the database itself is left behind in the per-JVM data directory.
+ * {@code @AutoClose}). On a shared server the database is dropped then; chDB's and a container's are
+ * left for inspection (they go with {@code target/} and the container).
  *
  * <ul>
  *   <li>{@link #embedded(String)}: chDB in this JVM. One engine per test JVM, on
@@ -31,7 +32,9 @@ public final class TestClickHouse {
 
     /** A fresh database on this JVM's test server, through client-v2, migrated. */
     public static ClickHouse server(String testName) {
-        return migrated(ServerClickHouse.open(TestServers.TARGET.settings().withDatabase(freshDatabaseName(testName))));
+        TestServers.Target target = TestServers.TARGET;
+        ClickHouse server = ServerClickHouse.open(target.settings().withDatabase(freshDatabaseName(testName)));
+        return migrated(target.sharedServer() ? new DroppedOnClose(server) : server);
     }
 
     /** The one chDB data directory of this test JVM (chDB cannot open a second one). */

@@ -13,8 +13,11 @@ final class TestServers {
     private TestServers() {
     }
 
-    /** Where a server is and how to reach it; each test gets its own database there. */
-    record Target(String description, ServerClickHouse.Settings settings) {
+    /**
+     * Where a server is and how to reach it; each test gets its own database there, dropped on close when
+     * the server outlives the test run.
+     */
+    record Target(String description, ServerClickHouse.Settings settings, boolean sharedServer) {
     }
 
     private static Target choose(Map<String, String> env) {
@@ -23,7 +26,7 @@ final class TestServers {
             ServerClickHouse.Settings settings = ServerClickHouse.Settings.of(url,
                     env.getOrDefault("TOKENLEDGER_CLICKHOUSE_USER", "default"),
                     env.getOrDefault("TOKENLEDGER_CLICKHOUSE_PASSWORD", ""), "default");
-            return announce(new Target("the ClickHouse server at " + url + " (TOKENLEDGER_CLICKHOUSE_URL)", settings));
+            return announce(new Target("the ClickHouse server at " + url + " (TOKENLEDGER_CLICKHOUSE_URL)", settings, true));
         }
         String noDocker;
         try {
@@ -38,7 +41,7 @@ final class TestServers {
         ChdbHttpEndpoint endpoint = ChdbHttpEndpoint.start(ChdbEngine.open(TestClickHouse.engineDataDir()));
         ServerClickHouse.Settings settings = ServerClickHouse.Settings.of(endpoint.url(), "default", "", "default")
                 .withCompressServerResponse(false); // the endpoint answers uncompressed
-        return announce(new Target("chDB behind its HTTP interface at " + endpoint.url() + " (in this JVM)", settings));
+        return announce(new Target("chDB behind its HTTP interface at " + endpoint.url() + " (in this JVM)", settings, false));
     }
 
     private static Target announce(Target target) {
