@@ -37,6 +37,18 @@ public final class TestClickHouse {
         return migrated(target.sharedServer() ? new DroppedOnClose(server) : server);
     }
 
+    /**
+     * Settings for a fresh, migrated database on this JVM's test server, for a test that hands them to
+     * another process (a worker JVM it kills).
+     */
+    public static ServerClickHouse.Settings serverSettings(String testName) {
+        ServerClickHouse.Settings settings = TestServers.TARGET.settings().withDatabase(freshDatabaseName(testName));
+        try (ClickHouse server = ServerClickHouse.open(settings)) {
+            new ClickHouseMigrations(server).migrate();
+        }
+        return settings;
+    }
+
     /** The one chDB data directory of this test JVM (chDB cannot open a second one). */
     static Path engineDataDir() {
         return EmbeddedEngine.DATA_DIR;

@@ -128,6 +128,53 @@ abstract class ExactlyOnceContract {
         assertLedgerHoldsExactly(events);
     }
 
+    @Test
+    void aRowClickHouseRejectsIsIsolatedIntoTheDeadLetterTableAndTheRestOfTheBatchIsWritten() throws SQLException {
+        // Schema skew: ClickHouse gained a rule the writer does not know about (and the probe follows llm_usage).
+        clickHouse.execute("ALTER TABLE llm_usage ADD CONSTRAINT no_banned_user CHECK user_id != 'banned'");
+        clickHouse.execute("DROP TABLE llm_usage_probe");
+        clickHouse.execute("CREATE TABLE llm_usage_probe AS llm_usage ENGINE = Null");
+        List<UsageEvent> events = new ArrayList<>(recordSpanningTwoMonths(40));
+        List<UsageEvent> poison = List.of(TestEvents.event().userId("banned").build(),
+                TestEvents.event().userId("banned").eventTime(Instant.now().minus(Duration.ofDays(35))
+                        .truncatedTo(ChronoUnit.MILLIS)).build());
+        pipeline.recorder.record(poison);
+
+        runEveryBatch();
+
+        assertLedgerHoldsExactly(events);
+        assertThat(count("SELECT count(*) FROM usage_dead_letter")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM usage_dead_letter WHERE error LIKE '%no_banned_user%'"
+                + " AND clickhouse_code = 469 AND payload->>'user_id' = 'banned'")).isEqualTo(2);
+        ReconcileReport report = pipeline.reconciler.reconcile(LocalDate.now(ZoneOffset.UTC).minusDays(60),
+                LocalDate.now(ZoneOffset.UTC));
+        assertThat(report.days().stream().mapToLong(ReconcileReport.Day::deadLettered).sum()).isEqualTo(2);
+    }
+
+    @Test
+    void aStoredEventThatFailsValidationIsDeadLetteredWithTheReasonAndNeverBlocksItsBatch() throws SQLException {
+        List<UsageEvent> events = recordSpanningTwoMonths(10);
+        execute("INSERT INTO usage_event (event_id, event_time, user_id, workspace_id, model, prompt_tokens,"
+                + " completion_tokens, total_tokens) VALUES (gen_random_uuid(), now(), 'u', 'w', 'gpt-4o', 10, 5, 999)");
+        runEveryBatch();
+        assertLedgerHoldsExactly(events);
+        assertThat(count("SELECT count(*) FROM usage_dead_letter WHERE error LIKE '%total_tokens%'")).isEqualTo(1);
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = postgres.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = postgres.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
     private List<UsageEvent> recordSpanningTwoMonths(int count) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         List<UsageEvent> events = new ArrayList<>();

@@ -67,8 +67,12 @@ class WorkerKillTest {
                 assertThat(raw).as("lost or duplicated").isEqualTo(accepted.size());
                 assertThat(distinct).isEqualTo(accepted.size());
                 assertThat(rollup).isEqualTo(accepted.size());
-                ReconcileReport report = new Reconciler(postgres.dataSource(), clickHouse)
-                        .reconcile(LocalDate.now(ZoneOffset.UTC).minusDays(1), LocalDate.now(ZoneOffset.UTC));
+                Reconciler reconciler = new Reconciler(postgres.dataSource(), clickHouse);
+                LocalDate today = LocalDate.now(ZoneOffset.UTC);
+                // The last batch may be in ClickHouse a moment before Postgres marks it written.
+                TestPipeline.await(() -> reconciler.reconcile(today.minusDays(1), today).pending() == 0,
+                        Duration.ofSeconds(60), () -> "batches still unmarked");
+                ReconcileReport report = reconciler.reconcile(today.minusDays(1), today);
                 assertThat(report.clean()).as("%s", report).isTrue();
                 assertThat(report.pending()).isZero();
             } finally {
