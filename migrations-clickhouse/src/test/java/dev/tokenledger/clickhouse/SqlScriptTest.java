@@ -29,7 +29,8 @@ class SqlScriptTest {
     void theShippedMigrationsAreListedInOrderAndSplitIntoTheirStatements() throws java.io.IOException {
         var migrations = new ClickHouseMigrations(null);
 
-        assertThat(migrations.listedFiles()).containsExactly("V1__llm_usage.sql", "V2__llm_usage_daily.sql");
+        assertThat(migrations.listedFiles()).containsExactly("V1__llm_usage.sql", "V2__llm_usage_daily.sql",
+                "V3__llm_usage_checks.sql");
         assertThat(SqlScript.statements(resource("V1__llm_usage.sql"))).singleElement().asString()
                 .startsWith("CREATE TABLE IF NOT EXISTS llm_usage");
         assertThat(SqlScript.statements(resource("V2__llm_usage_daily.sql"))).satisfiesExactly(

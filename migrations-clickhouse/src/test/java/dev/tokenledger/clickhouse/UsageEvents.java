@@ -85,6 +85,15 @@ final class UsageEvents {
         long totalTokens() {
             return promptTokens + completionTokens;
         }
+
+        /** Cache writes are part of the prompt (V3's checks): never more than the prompt holds. */
+        long storedCacheCreation5m() {
+            return Math.min(cacheCreation5m, promptTokens);
+        }
+
+        long storedCacheCreation1h() {
+            return Math.min(cacheCreation1h, promptTokens - storedCacheCreation5m());
+        }
     }
 
     static UsageEvent priced(String workspace, Instant time, long prompt, long completion, BigDecimal inputPrice, BigDecimal outputPrice) {
@@ -116,9 +125,9 @@ final class UsageEvents {
                     .uint64(e.totalTokens())
                     .uint64(0)
                     .uint64(0)
-                    .uint64(1)
-                    .uint64(e.cacheCreation5m())
-                    .uint64(e.cacheCreation1h())
+                    .uint64(0)
+                    .uint64(e.storedCacheCreation5m())
+                    .uint64(e.storedCacheCreation1h())
                     .uint64(0)
                     .uint64(0)
                     .uint32(++sequence)
