@@ -56,6 +56,12 @@ final class TestFeeds {
         return file(dir, name, content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Only the named models of a real feed. */
+    static byte[] subset(String resource, String... models) {
+        java.util.Set<String> keep = java.util.Set.of(models);
+        return edited(resource, root -> root.properties().removeIf(e -> !keep.contains(e.getKey())));
+    }
+
     /** A copy of a real feed changed by {@code edit}, numbers kept exact. */
     static byte[] edited(String resource, Consumer<ObjectNode> edit) {
         ObjectNode root = (ObjectNode) Json.read(new String(bytes(resource), StandardCharsets.UTF_8));
