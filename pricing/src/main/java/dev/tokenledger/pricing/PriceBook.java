@@ -140,14 +140,13 @@ final class PriceBook {
         }
         insert(tx, plan.added, Times.MINUS_INFINITY, refreshId);
         insert(tx, plan.changed.stream().map(Change::entry).toList(), DSL.val(at), refreshId);
-        for (Change u : plan.updated) {
-            tx.update(MODEL_PRICING)
+        if (!plan.updated.isEmpty()) {
+            tx.batch(plan.updated.stream().map(u -> tx.update(MODEL_PRICING)
                     .set(MODEL_PRICING.PROVIDER, u.entry.provider())
                     .set(MODEL_PRICING.MODE, u.entry.mode())
                     .set(MODEL_PRICING.ATTRIBUTES, JSONB.valueOf(Json.attributesJson(u.entry.attributes())))
                     .set(MODEL_PRICING.CONTENT_HASH, u.entry.contentHash())
-                    .where(MODEL_PRICING.ID.eq(u.currentId))
-                    .execute();
+                    .where(MODEL_PRICING.ID.eq(u.currentId))).toList()).execute();
         }
         if (!plan.reappeared.isEmpty()) {
             tx.update(MODEL_PRICING).setNull(MODEL_PRICING.GONE_SINCE)

@@ -29,8 +29,12 @@ final class PriceSnapshot {
         this.models = models;
     }
 
-    static PriceSnapshot empty() {
-        return build(-1, List.of(), List.of());
+    /** Every model of a feed, valid forever, without overrides: pricing against a file, not the book. */
+    static PriceSnapshot of(Catalog catalog) {
+        List<BookRow> rows = catalog.entries().values().stream()
+                .map(e -> new BookRow(null, e.modelKey(), e.provider(), Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
+                .toList();
+        return build(-1, rows, List.of());
     }
 
     long version() {

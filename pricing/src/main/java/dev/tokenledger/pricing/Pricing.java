@@ -84,11 +84,7 @@ public final class Pricing implements AutoCloseable {
         } catch (FeedFormatException e) {
             throw new IllegalArgumentException("the feed " + query.feed() + " cannot be used: " + e.getMessage(), e);
         }
-        List<BookRow> rows = catalog.entries().values().stream()
-                .map(e -> new BookRow(null, e.modelKey(), e.provider(), Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
-                .toList();
-        return CostCalculator.price(PriceSnapshot.build(-1, rows, List.of()), query.model(), query.provider(), at,
-                query.usage());
+        return CostCalculator.price(PriceSnapshot.of(catalog), query.model(), query.provider(), at, query.usage());
     }
 
     /** Refreshes the book from the configured feed ({@link PricingSettings#feed()}). */
@@ -196,10 +192,6 @@ public final class Pricing implements AutoCloseable {
     /** Models the current snapshot can price. */
     public int modelCount() {
         return cache.current().modelCount();
-    }
-
-    PriceSnapshot snapshot() {
-        return cache.current();
     }
 
     /** Stops the background check. The DataSource belongs to the caller and stays open. */

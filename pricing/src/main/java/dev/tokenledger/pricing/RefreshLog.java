@@ -79,7 +79,7 @@ final class RefreshLog {
     }
 
     private static List<String> successes() {
-        return List.of(RefreshOutcome.APPLIED.wireName(), RefreshOutcome.UNCHANGED.wireName(),
-                RefreshOutcome.NOT_MODIFIED.wireName());
+        return java.util.Arrays.stream(RefreshOutcome.values()).filter(RefreshOutcome::isSuccess)
+                .map(RefreshOutcome::wireName).toList();
     }
 }

@@ -38,7 +38,8 @@ public record TokenUsage(long promptTokens, long completionTokens, long cachedTo
         requireNonNegative("audioCompletionTokens", audioCompletionTokens);
         requireNonNegative("toolUsePromptTokens", toolUsePromptTokens);
         Objects.requireNonNull(serviceTier, "serviceTier (use ServiceTier.STANDARD)");
-        long promptParts = sum(cachedTokens, cacheCreationTokens, cacheCreation1hTokens, audioPromptTokens);
+        long promptParts = Math.addExact(Math.addExact(cachedTokens, cacheCreationTokens),
+                Math.addExact(cacheCreation1hTokens, audioPromptTokens));
         if (promptParts > promptTokens) {
             throw new IllegalArgumentException("cachedTokens (" + cachedTokens + ") + cacheCreationTokens ("
                     + cacheCreationTokens + ") + cacheCreation1hTokens (" + cacheCreation1hTokens
@@ -46,7 +47,7 @@ public record TokenUsage(long promptTokens, long completionTokens, long cachedTo
                     + " must not exceed promptTokens (" + promptTokens
                     + "): promptTokens includes cache reads, cache writes and audio input");
         }
-        long completionParts = sum(thoughtsTokens, audioCompletionTokens);
+        long completionParts = Math.addExact(thoughtsTokens, audioCompletionTokens);
         if (completionParts > completionTokens) {
             throw new IllegalArgumentException("thoughtsTokens (" + thoughtsTokens + ") + audioCompletionTokens ("
                     + audioCompletionTokens + ") = " + completionParts + " must not exceed completionTokens ("
@@ -114,13 +115,5 @@ public record TokenUsage(long promptTokens, long completionTokens, long cachedTo
         if (value < 0) {
             throw new IllegalArgumentException(field + " must be >= 0, got " + value);
         }
-    }
-
-    private static long sum(long... parts) {
-        long total = 0;
-        for (long p : parts) {
-            total = Math.addExact(total, p);
-        }
-        return total;
     }
 }

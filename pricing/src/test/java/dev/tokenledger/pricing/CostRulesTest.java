@@ -3,22 +3,13 @@ package dev.tokenledger.pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The pricing rules on small hand-written feeds: rounding, fallbacks, tiers. Real models: {@link GoldenCostTest}. */
 class CostRulesTest {
 
     private static PricedCost price(String feed, String model, TokenUsage usage) {
-        try {
-            List<BookRow> rows = CatalogParser.parse(feed.getBytes(StandardCharsets.UTF_8)).entries().values().stream()
-                    .map(e -> new BookRow(7L, e.modelKey(), e.provider(), Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
-                    .toList();
-            return CostCalculator.price(PriceSnapshot.build(1, rows, List.of()), model, null, 0L, usage);
-        } catch (FeedFormatException e) {
-            throw new IllegalStateException(e);
-        }
+        return CostCalculator.price(TestFeeds.snapshot(feed), model, null, 0L, usage);
     }
 
     private static BigDecimal usd(String s) {

@@ -429,21 +429,15 @@ class GoldenCostTest {
                     .withCacheCreation1hTokens(500).withAudioPromptTokens(1_500).withThoughtsTokens(1_000)
                     .withAudioCompletionTokens(700).withToolUsePromptTokens(300);
             // With every rate equal, the cost is exactly (prompt + completion + tool use) × that rate.
-            try {
-                var rows = CatalogParser.parse("""
+            PriceSnapshot flat = TestFeeds.snapshot("""
                         {"flat": {"input_cost_per_token": 1e-6, "output_cost_per_token": 1e-6,
                           "cache_read_input_token_cost": 1e-6, "cache_creation_input_token_cost": 1e-6,
                           "cache_creation_input_token_cost_above_1hr": 1e-6, "input_cost_per_audio_token": 1e-6,
-                          "output_cost_per_audio_token": 1e-6, "output_cost_per_reasoning_token": 1e-6}}"""
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).entries().values().stream()
-                        .map(e -> new BookRow(1L, e.modelKey(), null, Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
-                        .toList();
-                PricedCost cost = CostCalculator.price(PriceSnapshot.build(1, rows, java.util.List.of()), "flat",
-                        null, 0, u);
-                assertThat(cost.total()).isEqualByComparingTo(t(10_000 + 3_000 + 300, "1e-6"));
-            } catch (FeedFormatException e) {
-                throw new AssertionError(e);
-            }
+                          "output_cost_per_audio_token": 1e-6, "output_cost_per_reasoning_token": 1e-6}}""");
+
+            PricedCost cost = CostCalculator.price(flat, "flat", null, 0, u);
+
+            assertThat(cost.total()).isEqualByComparingTo(t(10_000 + 3_000 + 300, "1e-6"));
         }
     }
 

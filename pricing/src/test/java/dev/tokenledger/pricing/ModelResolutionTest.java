@@ -3,7 +3,6 @@ package dev.tokenledger.pricing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -13,10 +12,7 @@ class ModelResolutionTest {
 
     @BeforeAll
     static void loadTheJulyFeed() {
-        List<BookRow> rows = TestFeeds.catalog(TestFeeds.JUL).entries().values().stream()
-                .map(e -> new BookRow(null, e.modelKey(), e.provider(), Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
-                .toList();
-        snapshot = PriceSnapshot.build(1, rows, List.of());
+        snapshot = PriceSnapshot.of(TestFeeds.catalog(TestFeeds.JUL));
     }
 
     private static String key(String model, String provider) {

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -38,11 +37,8 @@ public final class PricingBenchmark {
         }
         System.out.printf(Locale.ROOT, "parse %,d-byte feed (%d models): %.1f ms (mean of 10, cold JVM)%n",
                 july.length, catalog.size(), (System.nanoTime() - t0) / 10 / 1e6);
-        List<BookRow> rows = catalog.entries().values().stream()
-                .map(e -> new BookRow(1L, e.modelKey(), e.provider(), Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
-                .toList();
         t0 = System.nanoTime();
-        PriceSnapshot snapshot = PriceSnapshot.build(1, rows, List.of());
+        PriceSnapshot snapshot = PriceSnapshot.of(catalog);
         System.out.printf(Locale.ROOT, "build snapshot: %.1f ms%n", (System.nanoTime() - t0) / 1e6);
 
         String[] names = {"gpt-4o", "claude-sonnet-4-5", "GPT-4o-mini", "openai/gpt-4o", "gemini-1.5-flash",
@@ -112,7 +108,6 @@ public final class PricingBenchmark {
                     clock.advance(Duration.ofDays(1));
                     time(run, "refresh back to July (change set)", () -> pricing.refresh(jul));
                     long t0 = System.nanoTime();
-                    pricing.snapshot();
                     try (Pricing other = new Pricing(db.dataSource(),
                             PricingSettings.defaults().withCacheCheckInterval(Duration.ZERO), clock)) {
                         if (run == 3) {

@@ -38,6 +38,15 @@ final class TestFeeds {
         }
     }
 
+    /** A snapshot of a feed written inline, for rule tests. */
+    static PriceSnapshot snapshot(String json) {
+        try {
+            return PriceSnapshot.of(CatalogParser.parse(json.getBytes(StandardCharsets.UTF_8)));
+        } catch (FeedFormatException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     static FeedSource.File file(Path dir, String name, byte[] content) {
         try {
             Path p = dir.resolve(name);
