@@ -1,0 +1,36 @@
+package dev.tokenledger.orchestrator;
+
+import picocli.CommandLine;
+
+/** Entry point of the service and its CLI: {@code ./tokenledger <command>} (see {@link TokenledgerCommand}). */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
+    }
+
+    /** The CLI, as tests drive it. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new TokenledgerCommand());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+                cmd.getErr().println("tokenledger: " + e.getMessage());
+                return 2;
+            }
+            cmd.getErr().println("tokenledger: " + e);
+            org.slf4j.LoggerFactory.getLogger(Main.class).debug("command failed", e);
+            return 1;
+        });
+        return cli;
+    }
+}

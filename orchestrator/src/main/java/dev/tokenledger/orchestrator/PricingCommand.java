@@ -1,0 +1,305 @@
+package dev.tokenledger.orchestrator;
+
+import dev.tokenledger.pricing.CostComponents;
+import dev.tokenledger.pricing.CostQuery;
+import dev.tokenledger.pricing.FeedSource;
+import dev.tokenledger.pricing.ModelHistory;
+import dev.tokenledger.pricing.OverrideRequest;
+import dev.tokenledger.pricing.PriceOverride;
+import dev.tokenledger.pricing.PriceWindow;
+import dev.tokenledger.pricing.PricedCost;
+import dev.tokenledger.pricing.RefreshResult;
+import dev.tokenledger.pricing.ServiceTier;
+import dev.tokenledger.pricing.TokenUsage;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "pricing", mixinStandardHelpOptions = true,
+        description = "The LiteLLM price book: refresh it, price a call, show a model's price history, manage overrides.",
+        subcommands = {PricingCommand.Refresh.class, PricingCommand.Cost.class, PricingCommand.Show.class,
+                PricingCommand.Overrides.class})
+final class PricingCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "refresh", mixinStandardHelpOptions = true,
+            description = "Fetch LiteLLM's price file now (as the daily pricing_refresh job does) and apply it, guarded.")
+    static final class Refresh implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--url", description = "fetch this URL instead of TOKENLEDGER_PRICING_URL")
+        URI url;
+
+        @Option(names = "--file", description = "read this local file instead")
+        Path file;
+
+        @Option(names = "--json", description = "print the outcome as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (url != null && file != null) {
+                throw new IllegalArgumentException("give --url or --file, not both");
+            }
+            try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                RefreshResult r = url != null ? ledger.pricing().refresh(new FeedSource.Url(url))
+                        : file != null ? ledger.pricing().refresh(new FeedSource.File(file)) : ledger.pricing().refresh();
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    out.println(Output.json(r));
+                } else {
+                    out.println("pricing refresh " + r.outcome() + " from " + r.source()
+                            + (r.reason() != null ? ": " + r.reason() : ""));
+                    out.println("  models in feed " + r.modelsInFeed() + ", added " + r.added() + ", changed " + r.changed()
+                            + ", gone " + r.removed() + ", updated " + r.updated() + ", skipped " + r.skipped());
+                    r.skippedEntries().stream().limit(20).forEach(s -> out.println("  skipped " + s.modelKey() + ": "
+                            + s.reason()));
+                }
+                return switch (r.outcome()) {
+                    case REFUSED, FAILED -> 1;
+                    default -> 0;
+                };
+            }
+        }
+    }
+
+    @Command(name = "cost", mixinStandardHelpOptions = true,
+            description = "Price one call exactly: every component, the total, and the price row used.")
+    static final class Cost implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", required = true)
+        String model;
+        @Option(names = "--provider")
+        String provider;
+        @Option(names = "--prompt-tokens", required = true, description = "all input tokens, cache reads and writes included")
+        long prompt;
+        @Option(names = "--completion-tokens", required = true, description = "all output tokens, reasoning included")
+        long completion;
+        @Option(names = "--cached-tokens", defaultValue = "0")
+        long cached;
+        @Option(names = "--cache-creation-tokens", defaultValue = "0", description = "cache writes, 5-minute TTL")
+        long cacheCreation;
+        @Option(names = "--cache-creation-1h-tokens", defaultValue = "0", description = "cache writes, 1-hour TTL")
+        long cacheCreation1h;
+        @Option(names = "--reasoning-tokens", defaultValue = "0")
+        long reasoning;
+        @Option(names = "--audio-prompt-tokens", defaultValue = "0")
+        long audioPrompt;
+        @Option(names = "--audio-completion-tokens", defaultValue = "0")
+        long audioCompletion;
+        @Option(names = "--tool-use-prompt-tokens", defaultValue = "0")
+        long toolUse;
+        @Option(names = "--service-tier", defaultValue = "standard", description = "standard | batch | priority | flex")
+        String tier;
+        @Option(names = "--at", description = "price as of this instant (ISO-8601, default now)")
+        Instant at;
+        @Option(names = "--feed", description = "price from this LiteLLM file instead of the book")
+        Path feed;
+        @Option(names = "--json")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            TokenUsage usage = new TokenUsage(prompt, completion, cached, cacheCreation, cacheCreation1h, audioPrompt,
+                    reasoning, audioCompletion, toolUse, ServiceTier.parse(tier));
+            try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                PricedCost cost = ledger.pricing().cost(new CostQuery(model, provider, at != null ? at : Instant.now(),
+                        usage, feed));
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    out.println(Output.json(cost));
+                } else {
+                    print(out, cost);
+                }
+                return 0;
+            }
+        }
+
+        private static void print(PrintWriter out, PricedCost c) {
+            out.println(c.model() + ": " + c.status() + (c.modelKey() != null ? " as '" + c.modelKey() + "'" : "")
+                    + (c.priceRowId() != null ? " (model_pricing #" + c.priceRowId() + ")" : "")
+                    + (c.overrideId() != null ? " (override #" + c.overrideId() + ")" : "")
+                    + (c.contextTier() != null ? ", tier " + c.contextTier() : ""));
+            if (!c.isPriced()) {
+                out.println("  " + c.reason());
+                return;
+            }
+            CostComponents k = c.components();
+            Map<String, BigDecimal> parts = new LinkedHashMap<>();
+            parts.put("input", k.input());
+            parts.put("cached input", k.cachedInput());
+            parts.put("cache creation 5m", k.cacheCreation());
+            parts.put("cache creation 1h", k.cacheCreation1h());
+            parts.put("output", k.output());
+            parts.put("reasoning", k.reasoning());
+            parts.put("audio input", k.audioInput());
+            parts.put("audio output", k.audioOutput());
+            parts.put("tool-use prompt", k.toolUsePrompt());
+            Output.Table t = new Output.Table("component", "USD");
+            parts.forEach((name, v) -> t.row(name, v.toPlainString()));
+            t.row("total", c.total().toPlainString());
+            out.print(t);
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "A model's effective price history and overrides.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", description = "model name")
+        String model;
+
+        @Option(names = "--json")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                ModelHistory h = ledger.pricing().history(model);
+                PrintWriter out = spec.commandLine().getOut();
+                if (json) {
+                    out.println(Output.json(h));
+                    return 0;
+                }
+                if (h.modelKey() == null && h.overrides().isEmpty()) {
+                    out.println(model + ": not in the price book (events for it are recorded as unpriced)");
+                    return 1;
+                }
+                out.println(model + " -> " + h.modelKey() + (h.matchedBy() != null ? " (" + h.matchedBy() + ")" : ""));
+                Output.Table t = new Output.Table("valid from", "valid to", "input/token", "output/token", "cache read",
+                        "row");
+                for (PriceWindow w : h.prices()) {
+                    t.row(instant(w.validFrom()), instant(w.validTo()), plain(w.costs().get("input_cost_per_token")),
+                            plain(w.costs().get("output_cost_per_token")), plain(w.costs().get("cache_read_input_token_cost")),
+                            "#" + w.id() + (w.goneSince() != null ? " (gone from feed since " + w.goneSince() + ")" : ""));
+                }
+                out.print(t);
+                for (PriceOverride o : h.overrides()) {
+                    out.println("override #" + o.id() + " " + instant(o.validFrom()) + " .. " + instant(o.validTo()) + ": "
+                            + o.costs() + " (" + o.note() + ")");
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "override", mixinStandardHelpOptions = true,
+            description = "Admin prices that beat the feed (a negotiated discount, a private model), effective-dated.",
+            subcommands = {Overrides.Set.class, Overrides.ListOverrides.class, Overrides.End.class})
+    static final class Overrides implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+
+        @Command(name = "set", mixinStandardHelpOptions = true,
+                description = "Set an override from --from on; it closes the model's previous open override.")
+        static final class Set implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @Option(names = "--model", required = true)
+            String model;
+            @Option(names = "--provider")
+            String provider;
+            @Option(names = "--from", description = "valid from (ISO-8601, default now)")
+            Instant from;
+            @Option(names = "--cost", required = true, description = "LiteLLM cost key=USD per token, e.g."
+                    + " input_cost_per_token=0.000002 (repeatable)")
+            Map<String, BigDecimal> costs;
+            @Option(names = "--note", required = true, description = "why (shown in history)")
+            String note;
+
+            @Override
+            public Integer call() {
+                try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                    PriceOverride o = ledger.pricing().setOverride(new OverrideRequest(model, provider,
+                            from != null ? from : Instant.now(), costs, note));
+                    spec.commandLine().getOut().println("override #" + o.id() + " for " + o.modelKey() + " from "
+                            + o.validFrom() + ": " + o.costs());
+                    return 0;
+                }
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "All overrides.")
+        static final class ListOverrides implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @Option(names = "--json")
+            boolean json;
+
+            @Override
+            public Integer call() {
+                try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                    List<PriceOverride> all = ledger.pricing().overrides();
+                    PrintWriter out = spec.commandLine().getOut();
+                    if (json) {
+                        out.println(Output.json(all));
+                        return 0;
+                    }
+                    Output.Table t = new Output.Table("id", "model", "valid from", "valid to", "costs", "note");
+                    all.forEach(o -> t.row("#" + o.id(), o.modelKey(), instant(o.validFrom()), instant(o.validTo()),
+                            o.costs().toString(), o.note()));
+                    out.print(t);
+                    return 0;
+                }
+            }
+        }
+
+        @Command(name = "end", mixinStandardHelpOptions = true, description = "End a model's open override at --at (default now).")
+        static final class End implements Callable<Integer> {
+            @Spec
+            CommandSpec spec;
+            @Option(names = "--model", required = true)
+            String model;
+            @Option(names = "--at")
+            Instant at;
+
+            @Override
+            public Integer call() {
+                try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                    Optional<PriceOverride> ended = ledger.pricing().endOverride(model, at != null ? at : Instant.now());
+                    spec.commandLine().getOut().println(ended.map(o -> "ended override #" + o.id())
+                            .orElse("no open override for " + model));
+                    return ended.isPresent() ? 0 : 1;
+                }
+            }
+        }
+    }
+
+    static String instant(Instant t) {
+        if (t == null) {
+            return "-";
+        }
+        return t.getEpochSecond() < -10_000_000_000L ? "(first known)" : t.toString();
+    }
+
+    static String plain(BigDecimal v) {
+        return v == null ? "-" : v.toPlainString();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.tokenledger.orchestrator;
+
+import java.io.PrintWriter;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Cost and tokens by user, workspace, model, agent or day, answered from llm_usage_daily"
+                + " (or from llm_usage when the rollup cannot answer).")
+final class ReportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--by", required = true, description = "user | workspace | model | agent | day | provider | session | tier")
+    String by;
+
+    @Option(names = "--from", description = "first day, UTC (default: 30 days ago)")
+    LocalDate from;
+
+    @Option(names = "--to", description = "last day, UTC, included (default: today)")
+    LocalDate to;
+
+    @Option(names = "--workspace", description = "only this workspace")
+    String workspace;
+
+    @Option(names = "--user", description = "only this user")
+    String user;
+
+    @Option(names = "--model", description = "only this model")
+    String model;
+
+    @Option(names = "--limit", defaultValue = "50", description = "most lines (top-N by cost; default ${DEFAULT-VALUE})")
+    int limit;
+
+    @Option(names = "--format", defaultValue = "table", description = "table | json | csv")
+    String format;
+
+    @Override
+    public Integer call() {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        Reports.Query q = new Reports.Query(Reports.By.parse(by), from != null ? from : today.minusDays(30),
+                to != null ? to : today, workspace, user, model, limit);
+        if (!format.equals("table") && !format.equals("json") && !format.equals("csv")) {
+            throw new IllegalArgumentException("--format must be table, json or csv, got '" + format + "'");
+        }
+        try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+            Reports.Report report = ledger.reports().run(q);
+            print(spec.commandLine().getOut(), report, format);
+            return 0;
+        }
+    }
+
+    static void print(PrintWriter out, Reports.Report report, String format) {
+        switch (format) {
+            case "json" -> out.println(Output.json(report));
+            case "csv" -> out.print(table(report, true).csv());
+            default -> {
+                Reports.Query q = report.query();
+                out.println("Cost by " + q.by().label() + ", " + q.from() + " .. " + q.to() + " UTC"
+                        + (q.workspace() != null ? ", workspace " + q.workspace() : "")
+                        + " (from " + report.source().table + ")");
+                out.print(table(report, false));
+                long unpriced = report.lines().stream().mapToLong(Reports.Line::unpricedEvents).sum();
+                out.println("total: " + Output.count(report.totalEvents()) + " calls, " + Output.money(report.totalCost())
+                        + (unpriced > 0 ? " (+ " + Output.count(unpriced) + " unpriced calls of unknown cost)" : ""));
+            }
+        }
+    }
+
+    static Output.Table table(Reports.Report report, boolean exact) {
+        Output.Table t = new Output.Table(report.query().by().label(), "calls", "unpriced", "prompt tok", "cached tok",
+                "completion tok", "reasoning tok", "cost USD");
+        for (Reports.Line l : report.lines()) {
+            t.row(l.key().isEmpty() ? "(none)" : l.key(), exact ? Long.toString(l.events()) : Output.count(l.events()),
+                    exact ? Long.toString(l.unpricedEvents()) : Output.count(l.unpricedEvents()),
+                    exact ? Long.toString(l.promptTokens()) : Output.count(l.promptTokens()),
+                    exact ? Long.toString(l.cachedTokens()) : Output.count(l.cachedTokens()),
+                    exact ? Long.toString(l.completionTokens()) : Output.count(l.completionTokens()),
+                    exact ? Long.toString(l.thoughtsTokens()) : Output.count(l.thoughtsTokens()),
+                    exact ? l.costUsd().toPlainString()
+                            : l.unpricedEvents() == l.events() ? "unpriced" : Output.money(l.costUsd()));
+        }
+        return t;
+    }
+}

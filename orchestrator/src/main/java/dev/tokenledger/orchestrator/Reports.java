@@ -1,0 +1,146 @@
+package dev.tokenledger.orchestrator;
+
+import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.Row;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The analytical questions: what did usage cost, and in tokens, by user, workspace, model, agent or day.
+ * Answered from the llm_usage_daily rollup (always with sum() ... GROUP BY: SummingMergeTree sums only
+ * when parts merge) unless the question needs a column the rollup does not keep, then from llm_usage.
+ */
+public final class Reports {
+    /** What a report groups by. */
+    public enum By {
+        USER("user_id", true), WORKSPACE("workspace_id", true), MODEL("model", true), AGENT("agent_id", true),
+        DAY("day", true), PROVIDER("provider", true), SESSION("session_id", false), TIER("service_tier", false);
+
+        final String column;
+        final boolean inRollup;
+
+        By(String column, boolean inRollup) {
+            this.column = column;
+            this.inRollup = inRollup;
+        }
+
+        public static By parse(String s) {
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--by must be one of user, workspace, model, agent, day, provider,"
+                        + " session, tier; got '" + s + "'");
+            }
+        }
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Where an answer came from: the rollup or the raw table. */
+    public enum Source {
+        ROLLUP("llm_usage_daily"), RAW("llm_usage");
+
+        public final String table;
+
+        Source(String table) {
+            this.table = table;
+        }
+    }
+
+    /** One question. {@code workspace}, {@code user} and {@code model} narrow it when set. */
+    public record Query(By by, LocalDate from, LocalDate to, String workspace, String user, String model, int limit) {
+        public Query {
+            if (from.isAfter(to)) {
+                throw new IllegalArgumentException("--from (" + from + ") must not be after --to (" + to + ")");
+            }
+            if (limit < 1 || limit > 10_000) {
+                throw new IllegalArgumentException("--limit must be between 1 and 10000, got " + limit);
+            }
+        }
+    }
+
+    /** One line of a report; amounts in USD at scale 12, unknown (unpriced) costs counted apart. */
+    public record Line(String key, long events, long unpricedEvents, long promptTokens, long completionTokens,
+                       long cachedTokens, long cacheCreationTokens, long thoughtsTokens, long totalTokens,
+                       BigDecimal costUsd) {
+    }
+
+    public record Report(Query query, Source source, List<Line> lines) {
+        public BigDecimal totalCost() {
+            return lines.stream().map(Line::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+        }
+
+        public long totalEvents() {
+            return lines.stream().mapToLong(Line::events).sum();
+        }
+    }
+
+    private final ClickHouse clickHouse;
+
+    public Reports(ClickHouse clickHouse) {
+        this.clickHouse = clickHouse;
+    }
+
+    public Report run(Query q) {
+        Source source = q.by().inRollup ? Source.ROLLUP : Source.RAW;
+        Map<String, String> params = new HashMap<>();
+        params.put("from", q.from().toString());
+        params.put("to", q.to().toString());
+        params.put("limit", Integer.toString(q.limit()));
+        StringBuilder where = new StringBuilder(source == Source.ROLLUP
+                ? "day >= {from:Date} AND day <= {to:Date}"
+                : "event_time >= toDateTime64({from:Date}, 3, 'UTC') AND event_time < toDateTime64({to:Date} + 1, 3, 'UTC')");
+        filter(where, params, "workspace_id", "workspace", q.workspace());
+        filter(where, params, "user_id", "user", q.user());
+        filter(where, params, "model", "model", q.model());
+        String key = source == Source.RAW && q.by() == By.DAY ? "toDate(event_time)" : q.by().column;
+        String sql = source == Source.ROLLUP ? """
+                SELECT toString(%s) AS key, sum(events) AS events, sum(unpriced_events) AS unpriced,
+                       sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
+                       sum(cache_creation_tokens) AS cache_creation, sum(thoughts_tokens) AS thoughts,
+                       sum(total_tokens) AS total, sum(cost_usd) AS cost
+                FROM llm_usage_daily
+                WHERE %s
+                GROUP BY key
+                ORDER BY %s
+                LIMIT {limit:UInt32}""" : """
+                SELECT toString(%s) AS key, count() AS events, countIf(cost_status = 'unpriced') AS unpriced,
+                       sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
+                       sum(cache_creation_tokens + cache_creation_1h_tokens) AS cache_creation,
+                       sum(thoughts_tokens) AS thoughts, sum(total_tokens) AS total,
+                       sum(ifNull(cost_usd, toDecimal128(0, 12))) AS cost
+                FROM llm_usage
+                WHERE %s
+                GROUP BY key
+                ORDER BY %s
+                LIMIT {limit:UInt32}""";
+        String order = q.by() == By.DAY ? "key ASC" : "cost DESC, key ASC";
+        List<Line> lines = new ArrayList<>();
+        for (Row r : clickHouse.query(sql.formatted(key, where, order), params)) {
+            lines.add(new Line(r.string("key"), r.int64("events"), r.int64("unpriced"), r.int64("prompt"),
+                    r.int64("completion"), r.int64("cached"), r.int64("cache_creation"), r.int64("thoughts"),
+                    r.int64("total"), r.decimal("cost").setScale(12)));
+        }
+        return new Report(q, source, lines);
+    }
+
+    private static void filter(StringBuilder where, Map<String, String> params, String column, String name,
+                               String value) {
+        if (value != null && !value.isBlank()) {
+            where.append(" AND ").append(column).append(" = {").append(name).append(":String}");
+            params.put(name, value);
+        }
+    }
+
+    /** Events in llm_usage (for the demo's and health's counts). */
+    public long rawEvents() {
+        return clickHouse.query("SELECT count() AS n FROM llm_usage").getFirst().int64("n");
+    }
+}

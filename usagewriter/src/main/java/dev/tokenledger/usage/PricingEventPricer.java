@@ -1,0 +1,33 @@
+package dev.tokenledger.usage;
+
+import dev.tokenledger.pricing.CostComponents;
+import dev.tokenledger.pricing.CostStatus;
+import dev.tokenledger.pricing.PricedCost;
+import dev.tokenledger.pricing.Pricing;
+import dev.tokenledger.pricing.ServiceTier;
+import dev.tokenledger.pricing.TokenUsage;
+
+/** Prices events from the price book: the row valid at each event's time, overrides first. */
+public final class PricingEventPricer implements EventPricer {
+    private final Pricing pricing;
+
+    public PricingEventPricer(Pricing pricing) {
+        this.pricing = pricing;
+    }
+
+    @Override
+    public EventCost price(UsageEvent e) {
+        TokenUsage usage = new TokenUsage(e.promptTokens(), e.completionTokens(), e.cachedTokens(),
+                e.cacheCreationTokens(), e.cacheCreation1hTokens(), e.audioPromptTokens(), e.thoughtsTokens(),
+                e.audioCompletionTokens(), e.toolUsePromptTokens(), ServiceTier.parse(e.serviceTier()));
+        PricedCost cost = pricing.priceEvent(e.model(), e.provider(), e.eventTime().toEpochMilli(), usage);
+        if (!cost.isPriced()) {
+            return EventCost.unpriced();
+        }
+        CostComponents c = cost.components();
+        return new EventCost(cost.status() == CostStatus.OVERRIDE ? EventCost.Status.OVERRIDE : EventCost.Status.PRICED,
+                c.input(), c.cachedInput(), c.cacheCreation().add(c.cacheCreation1h()), c.output(), c.reasoning(),
+                c.audioInput().add(c.audioOutput()), c.toolUsePrompt(), cost.total(), cost.modelKey(),
+                cost.priceRowId() == null ? 0 : cost.priceRowId(), cost.overrideId() == null ? 0 : cost.overrideId());
+    }
+}
