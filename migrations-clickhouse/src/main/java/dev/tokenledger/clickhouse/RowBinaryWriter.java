@@ -7,6 +7,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -38,9 +39,14 @@ public final class RowBinaryWriter {
     }
 
     private final List<Column> columns;
-    private final List<ColumnType> types;
-    private final ByteArrayOutputStream rows = new ByteArrayOutputStream(4096);
-    private final byte[] scratch = new byte[16];
+    private final ColumnType[] types;
+    /** Per Decimal128 column, 10^precision (the first magnitude it cannot hold) and that number's bit length. */
+    private final BigInteger[] decimalLimits;
+    private final int[] decimalLimitBits;
+    private final byte[] header;
+    // The rows, in a plain growable buffer: ByteArrayOutputStream synchronizes every write.
+    private byte[] buffer = new byte[4096];
+    private int size;
     private int nextColumn;
     private int rowCount;
 
@@ -49,7 +55,24 @@ public final class RowBinaryWriter {
             throw new IllegalArgumentException("at least one column is needed");
         }
         this.columns = List.copyOf(columns);
-        this.types = this.columns.stream().map(c -> ColumnType.parse(c.name(), c.type())).toList();
+        this.types = this.columns.stream().map(c -> ColumnType.parse(c.name(), c.type())).toArray(ColumnType[]::new);
+        this.decimalLimits = new BigInteger[types.length];
+        this.decimalLimitBits = new int[types.length];
+        for (int i = 0; i < types.length; i++) {
+            if (types[i].kind() == Kind.DECIMAL128) {
+                decimalLimits[i] = BigInteger.TEN.pow(types[i].precision());
+                decimalLimitBits[i] = decimalLimits[i].bitLength();
+            }
+        }
+        ByteArrayOutputStream h = new ByteArrayOutputStream(64 * columns.size());
+        writeUnsignedLeb128(h, columns.size());
+        for (Column c : this.columns) {
+            writeString(h, c.name());
+        }
+        for (Column c : this.columns) {
+            writeString(h, c.type());
+        }
+        this.header = h.toByteArray();
     }
 
     public List<Column> columns() {
@@ -68,16 +91,10 @@ public final class RowBinaryWriter {
                     + columns.get(nextColumn).name() + "' (position " + (nextColumn + 1) + " of "
                     + columns.size() + ") and those after it were not written");
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(rows.size() + 64 * columns.size());
-        writeUnsignedLeb128(out, columns.size());
-        for (Column c : columns) {
-            writeString(out, c.name());
-        }
-        for (Column c : columns) {
-            writeString(out, c.type());
-        }
-        out.writeBytes(rows.toByteArray());
-        return out.toByteArray();
+        byte[] out = new byte[header.length + size];
+        System.arraycopy(header, 0, out, 0, header.length);
+        System.arraycopy(buffer, 0, out, header.length, size);
+        return out;
     }
 
     /** Writes NULL into the next column, which must be {@code Nullable}. */
@@ -86,7 +103,7 @@ public final class RowBinaryWriter {
         if (!t.nullable()) {
             throw new IllegalArgumentException(where() + " is " + t.declared() + ", not Nullable: it cannot hold NULL");
         }
-        rows.write(1);
+        write(1);
         return advance();
     }
 
@@ -123,7 +140,7 @@ public final class RowBinaryWriter {
             return nullValue();
         }
         markNotNull(t);
-        writeString(rows, value);
+        writeUtf8(value);
         return advance();
     }
 
@@ -170,17 +187,25 @@ public final class RowBinaryWriter {
         }
         BigInteger unscaled;
         try {
-            unscaled = value.setScale(scale, RoundingMode.UNNECESSARY).unscaledValue();
+            unscaled = (value.scale() == scale ? value : value.setScale(scale, RoundingMode.UNNECESSARY)).unscaledValue();
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value.toPlainString()
                     + " has more than " + scale + " fractional digits and would be truncated", e);
         }
-        if (unscaled.abs().compareTo(BigInteger.TEN.pow(t.precision())) >= 0) {
+        int bits = unscaled.bitLength();
+        // Below 10^precision's bit length the value is certainly in range; only near it compare exactly.
+        if (bits >= decimalLimitBits[nextColumn] - 1 && unscaled.abs().compareTo(decimalLimits[nextColumn]) >= 0) {
             throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value.toPlainString()
                     + " has more than " + t.precision() + " digits");
         }
         markNotNull(t);
-        writeInt128Le(unscaled);
+        if (bits < 64) {
+            long v = unscaled.longValue();
+            writeLongLe(v);
+            writeLongLe(v < 0 ? -1L : 0L);
+        } else {
+            writeInt128Le(unscaled);
+        }
         return advance();
     }
 
@@ -191,7 +216,7 @@ public final class RowBinaryWriter {
             throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value + " is not one of its values");
         }
         markNotNull(t);
-        rows.write(value);
+        write(value);
         return advance();
     }
 
@@ -206,8 +231,8 @@ public final class RowBinaryWriter {
             throw new IllegalArgumentException(where() + " is " + t.declared() + ": " + value + " is outside 1970-01-01..2149-06-06");
         }
         markNotNull(t);
-        rows.write((int) days & 0xFF);
-        rows.write((int) (days >>> 8) & 0xFF);
+        write((int) days & 0xFF);
+        write((int) (days >>> 8) & 0xFF);
         return advance();
     }
 
@@ -223,12 +248,12 @@ public final class RowBinaryWriter {
     /** A Nullable column's value is preceded by a 0 byte ("not null"); validation is done before this. */
     private void markNotNull(ColumnType t) {
         if (t.nullable()) {
-            rows.write(0);
+            write(0);
         }
     }
 
     private ColumnType current() {
-        return types.get(nextColumn);
+        return types[nextColumn];
     }
 
     private String where() {
@@ -243,29 +268,73 @@ public final class RowBinaryWriter {
         return this;
     }
 
-    private void writeLongLe(long v) {
-        for (int i = 0; i < 8; i++) {
-            scratch[i] = (byte) (v >>> (8 * i));
+    private void ensure(int more) {
+        if (size + more > buffer.length) {
+            buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
         }
-        rows.write(scratch, 0, 8);
+    }
+
+    private void write(int b) {
+        ensure(1);
+        buffer[size++] = (byte) b;
+    }
+
+    private void writeLongLe(long v) {
+        ensure(8);
+        for (int i = 0; i < 8; i++) {
+            buffer[size++] = (byte) (v >>> (8 * i));
+        }
     }
 
     private void writeIntLe(int v) {
+        ensure(4);
         for (int i = 0; i < 4; i++) {
-            scratch[i] = (byte) (v >>> (8 * i));
+            buffer[size++] = (byte) (v >>> (8 * i));
         }
-        rows.write(scratch, 0, 4);
     }
 
     /** 16-byte little-endian two's complement. */
     private void writeInt128Le(BigInteger v) {
         byte[] bigEndian = v.toByteArray(); // minimal two's complement, at most 16 bytes after the checks above
         byte fill = (byte) (v.signum() < 0 ? 0xFF : 0x00);
+        ensure(16);
         for (int i = 0; i < 16; i++) {
             int src = bigEndian.length - 1 - i;
-            scratch[i] = src >= 0 ? bigEndian[src] : fill;
+            buffer[size++] = src >= 0 ? bigEndian[src] : fill;
         }
-        rows.write(scratch, 0, 16);
+    }
+
+    /** LEB128 length, then UTF-8; ASCII (ids, names) is copied without an intermediate array. */
+    private void writeUtf8(String s) {
+        int n = s.length();
+        boolean ascii = true;
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                ascii = false;
+                break;
+            }
+        }
+        if (!ascii) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            writeLeb128(bytes.length);
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buffer, size, bytes.length);
+            size += bytes.length;
+            return;
+        }
+        writeLeb128(n);
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buffer[size++] = (byte) s.charAt(i);
+        }
+    }
+
+    private void writeLeb128(long v) {
+        while ((v & ~0x7FL) != 0) {
+            write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        write((int) v);
     }
 
     private static void writeString(ByteArrayOutputStream out, String s) {

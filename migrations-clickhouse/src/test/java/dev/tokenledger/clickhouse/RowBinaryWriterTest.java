@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenledger.clickhouse.RowBinaryWriter.Column;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,6 +30,50 @@ class RowBinaryWriterTest {
         byte[] bytes = w.toBytes();
         byte[] value = java.util.Arrays.copyOfRange(bytes, bytes.length - 16, bytes.length);
         assertThat(HexFormat.of().formatHex(value)).isEqualTo("ff".repeat(16));
+    }
+
+    @Test
+    void decimalsOnEitherSideOfTheSixtyFourBitFastPathEncodeAsSixteenByteTwosComplement() {
+        BigInteger two63 = BigInteger.ONE.shiftLeft(63);
+        for (BigInteger unscaled : List.of(BigInteger.ZERO, BigInteger.ONE, BigInteger.ONE.negate(),
+                two63.subtract(BigInteger.ONE), two63.negate(), two63, two63.negate().subtract(BigInteger.ONE),
+                BigInteger.TEN.pow(38).subtract(BigInteger.ONE), BigInteger.TEN.pow(38).subtract(BigInteger.ONE).negate())) {
+            RowBinaryWriter w = new RowBinaryWriter(List.of(new Column("d", "Decimal(38, 12)")));
+            w.decimal128(new BigDecimal(unscaled, 12), 12);
+            byte[] bytes = w.toBytes();
+            byte[] value = java.util.Arrays.copyOfRange(bytes, bytes.length - 16, bytes.length);
+            byte[] expected = new byte[16];
+            byte[] bigEndian = unscaled.toByteArray();
+            for (int i = 0; i < 16; i++) {
+                int src = bigEndian.length - 1 - i;
+                expected[i] = src >= 0 ? bigEndian[src] : (byte) (unscaled.signum() < 0 ? 0xFF : 0);
+            }
+            assertThat(value).as("unscaled %s", unscaled).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aDecimalBeyondItsPrecisionIsRefused() {
+        RowBinaryWriter w38 = new RowBinaryWriter(List.of(new Column("d", "Decimal(38, 12)")));
+        assertThatThrownBy(() -> w38.decimal128(new BigDecimal(BigInteger.TEN.pow(38), 12), 12))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 38 digits");
+        assertThatThrownBy(() -> w38.decimal128(new BigDecimal(BigInteger.TEN.pow(38).negate(), 12), 12))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 38 digits");
+
+        RowBinaryWriter w20 = new RowBinaryWriter(List.of(new Column("d", "Decimal(20, 2)")));
+        w20.decimal128(new BigDecimal(BigInteger.TEN.pow(20).subtract(BigInteger.ONE), 2), 2);
+        assertThatThrownBy(() -> w20.decimal128(new BigDecimal(BigInteger.TEN.pow(20), 2), 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 20 digits");
+    }
+
+    @Test
+    void nonAsciiStringsAreWrittenAsUtf8WithTheirByteLength() {
+        RowBinaryWriter w = new RowBinaryWriter(List.of(new Column("s", "String")));
+        w.string("é");
+
+        byte[] bytes = w.toBytes();
+        assertThat(HexFormat.of().formatHex(java.util.Arrays.copyOfRange(bytes, bytes.length - 3, bytes.length)))
+                .isEqualTo("02c3a9");
     }
 
     @Test

@@ -38,7 +38,8 @@ public sealed interface FeedSource {
 
     /** The snapshot bundled in tokenledger's jar: loads an empty book without network. */
     record Bundled() implements FeedSource {
-        static final String RESOURCE = "model_prices_2026-07-24.json";
+        /** The class-path resource holding the bundled LiteLLM file. */
+        public static final String RESOURCE = "model_prices_2026-07-24.json";
 
         @Override
         public String describe() {

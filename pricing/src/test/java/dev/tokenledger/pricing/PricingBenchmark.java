@@ -2,7 +2,6 @@ package dev.tokenledger.pricing;
 
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.postgres.TestPostgres;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,9 +20,6 @@ import java.util.Locale;
  * Refresh times use a real PostgreSQL (TestPostgres) and LiteLLM's ~3,000-model file.
  */
 public final class PricingBenchmark {
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     private PricingBenchmark() {
     }
 
@@ -41,54 +37,16 @@ public final class PricingBenchmark {
         PriceSnapshot snapshot = PriceSnapshot.of(catalog);
         System.out.printf(Locale.ROOT, "build snapshot: %.1f ms%n", (System.nanoTime() - t0) / 1e6);
 
-        String[] names = {"gpt-4o", "claude-sonnet-4-5", "GPT-4o-mini", "openai/gpt-4o", "gemini-1.5-flash",
-                "anthropic.claude-3-5-sonnet-20240620-v1:0", "no-such-model", "vertex_ai/gemini-2.5-flash"};
-        String[] providers = {"openai", "anthropic", null, null, "gemini", "bedrock", "openai", null};
         long now = Instant.parse("2026-07-25T00:00:00Z").toEpochMilli();
-        for (int round = 0; round < 5; round++) {
-            lookups(snapshot, names, providers, now, round == 4);
-        }
-        TokenUsage usage = TokenUsage.of(12_000, 800).withCachedTokens(8_000).withThoughtsTokens(300);
-        String[] priced = {"gpt-4o", "claude-sonnet-4-5", "gemini/gemini-2.5-pro", "deepseek/deepseek-chat"};
-        for (int round = 0; round < 5; round++) {
-            costs(snapshot, priced, now, usage, round == 4);
-        }
+        // The harness lives in main code (the CLI's `bench --scenario pricing` runs it too).
+        PricingMicrobenchmarks.Result lookup = PricingMicrobenchmarks.lookup(snapshot, now, 5, 5, 5_000_000);
+        System.out.printf(Locale.ROOT, "lookup (resolve name + window): %.1f ns/op (best %.1f, worst %.1f),"
+                + " %.3f bytes/op%n", lookup.nanosPerOp(), lookup.bestNanosPerOp(), lookup.worstNanosPerOp(),
+                lookup.bytesPerOp());
+        PricingMicrobenchmarks.Result cost = PricingMicrobenchmarks.fullCost(snapshot, now, 5, 5, 1_000_000);
+        System.out.printf(Locale.ROOT, "full cost (priceEvent): %.1f ns/op (best %.1f, worst %.1f)%n",
+                cost.nanosPerOp(), cost.bestNanosPerOp(), cost.worstNanosPerOp());
         refreshes();
-    }
-
-    private static void lookups(PriceSnapshot snapshot, String[] names, String[] providers, long now, boolean print) {
-        int n = 5_000_000;
-        long sink = 0;
-        long bytes = THREADS.getCurrentThreadAllocatedBytes();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            int k = i & 7;
-            int r = snapshot.resolve(names[k], providers[k]);
-            if (r != PriceSnapshot.UNRESOLVED) {
-                Segment s = snapshot.segment(r, now + i);
-                sink += s == null ? 1 : s.to() & 3;
-            }
-        }
-        long elapsed = System.nanoTime() - t0;
-        bytes = THREADS.getCurrentThreadAllocatedBytes() - bytes;
-        if (print) {
-            System.out.printf(Locale.ROOT, "lookup (resolve name + window): %.1f ns/op, %.3f bytes/op (%d)%n",
-                    (double) elapsed / n, (double) bytes / n, sink & 1);
-        }
-    }
-
-    private static void costs(PriceSnapshot snapshot, String[] models, long now, TokenUsage usage, boolean print) {
-        int n = 1_000_000;
-        long sink = 0;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            PricedCost c = CostCalculator.price(snapshot, models[i & 3], null, now, usage);
-            sink += c.total().scale();
-        }
-        long elapsed = System.nanoTime() - t0;
-        if (print) {
-            System.out.printf(Locale.ROOT, "full cost (priceEvent): %.1f ns/op (%d)%n", (double) elapsed / n, sink & 1);
-        }
     }
 
     private static void refreshes() throws Exception {

@@ -9,12 +9,17 @@ import static org.jooq.impl.DSL.row;
 import dev.tokenledger.postgres.schema.tables.records.UsageBatchRecord;
 import dev.tokenledger.postgres.schema.tables.records.UsageEventRecord;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +30,16 @@ import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.SQLDialect;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 /** The Postgres side of writing a batch: its definition, its events, attempts, dead letters, and the written mark. */
 final class BatchStore {
+    private final DataSource dataSource;
     private final DSLContext db;
 
     BatchStore(DataSource dataSource) {
+        this.dataSource = dataSource;
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
     }
 
@@ -43,13 +51,60 @@ final class BatchStore {
         return batch;
     }
 
-    /** The batch's events in drain order: the same rows, in the same order, on every attempt. */
-    List<UsageEventRecord> events(UsageBatchRecord batch) {
-        return db.selectFrom(USAGE_EVENT)
-                .where(row(USAGE_EVENT.TX_ID, USAGE_EVENT.SEQ).gt(batch.getAfterTx(), batch.getAfterSeq()))
-                .and(row(USAGE_EVENT.TX_ID, USAGE_EVENT.SEQ).le(batch.getLastTx(), batch.getLastSeq()))
-                .orderBy(USAGE_EVENT.TX_ID, USAGE_EVENT.SEQ)
-                .fetch();
+    /** One stored row of a batch: the event, or, when the stored values fail validation, why. */
+    record StoredEvent(UUID eventId, Instant eventTime, UsageEvent event, String invalid) {
+    }
+
+    private static final String EVENTS = """
+            SELECT event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id, agent_db_id,
+                   model, provider, prompt_tokens, completion_tokens, total_tokens, tool_use_prompt_tokens,
+                   thoughts_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens,
+                   audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id, session_id, service_tier
+            FROM usage_event
+            WHERE (tx_id, seq) > (?, ?) AND (tx_id, seq) <= (?, ?)
+            ORDER BY tx_id, seq""";
+
+    /**
+     * The batch's events in drain order: the same rows, in the same order, on every attempt. Read with
+     * plain JDBC straight into events (no intermediate records: this is the writer's hot path).
+     */
+    List<StoredEvent> events(UsageBatchRecord batch) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(EVENTS)) {
+            ps.setLong(1, batch.getAfterTx());
+            ps.setLong(2, batch.getAfterSeq());
+            ps.setLong(3, batch.getLastTx());
+            ps.setLong(4, batch.getLastSeq());
+            List<StoredEvent> out = new ArrayList<>(batch.getEventCount());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID id = rs.getObject(1, UUID.class);
+                    Instant time = rs.getObject(2, OffsetDateTime.class).toInstant();
+                    try {
+                        out.add(new StoredEvent(id, time, new UsageEvent(id, time, rs.getString(3), rs.getString(4),
+                                rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7), rs.getString(8),
+                                rs.getString(9), rs.getString(10), rs.getLong(11), rs.getLong(12), rs.getLong(13),
+                                rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getLong(17), rs.getLong(18),
+                                rs.getLong(19), rs.getLong(20), rs.getInt(21), rs.getString(22), rs.getString(23),
+                                rs.getString(24)), null));
+                    } catch (InvalidUsageEventException e) {
+                        out.add(new StoredEvent(id, time, null, e.getMessage()));
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new DataAccessException("cannot read the events of usage batch " + batch.getBatchId() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The stored rows of {@code ids} (for dead-letter payloads: rare, so jOOQ's records are fine here). */
+    Map<UUID, UsageEventRecord> records(Collection<UUID> ids) {
+        Map<UUID, UsageEventRecord> out = new HashMap<>();
+        for (UsageEventRecord r : db.selectFrom(USAGE_EVENT).where(USAGE_EVENT.EVENT_ID.in(ids)).fetch()) {
+            out.put(r.getEventId(), r);
+        }
+        return out;
     }
 
     /** Counts this attempt and returns how many attempts came before it. */
@@ -153,19 +208,6 @@ final class BatchStore {
         long completion;
         long total;
         BigDecimal cost = BigDecimal.ZERO;
-    }
-
-    static UsageEvent toEvent(UsageEventRecord r) {
-        return new UsageEvent(r.getEventId(), r.getEventTime().toInstant(), r.getUserId(), r.getWorkspaceId(),
-                r.getConversationId(), r.getMessageId(), r.getAgentId(), r.getAgentDbId(), r.getModel(),
-                r.getProvider(), r.getPromptTokens(), r.getCompletionTokens(), r.getTotalTokens(),
-                r.getToolUsePromptTokens(), r.getThoughtsTokens(), r.getCachedTokens(), r.getCacheCreationTokens(),
-                r.getCacheCreation_1hTokens(), r.getAudioPromptTokens(), r.getAudioCompletionTokens(),
-                r.getCallSequence(), r.getTurnId(), r.getSessionId(), r.getServiceTier());
-    }
-
-    static Instant instant(OffsetDateTime t) {
-        return t == null ? null : t.toInstant();
     }
 
     /** An event ClickHouse (or validation) refused, kept whole with the reason. */

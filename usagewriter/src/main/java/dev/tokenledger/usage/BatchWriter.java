@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +112,7 @@ final class BatchWriter {
 
     private List<PricedEvent> writeToClickHouse(UsageBatchRecord batch, int previousAttempts) {
         long batchId = batch.getBatchId();
-        List<UsageEventRecord> rows = store.events(batch);
+        List<BatchStore.StoredEvent> rows = store.events(batch);
         if (rows.size() != batch.getEventCount()) {
             throw new IllegalStateException("usage batch " + batchId + " should hold " + batch.getEventCount()
                     + " events but " + rows.size() + " are in usage_event: events were removed before being"
@@ -119,33 +120,33 @@ final class BatchWriter {
         }
         Instant ingestedAt = batch.getSealedAt().toInstant().truncatedTo(ChronoUnit.MILLIS);
         Set<UUID> deadLettered = store.deadLetters(batchId);
-        List<BatchStore.DeadLetter> invalid = new ArrayList<>();
+        Map<UUID, String> invalid = new LinkedHashMap<>();
         Map<Integer, List<PricedEvent>> byMonth = new TreeMap<>();
-        for (UsageEventRecord r : rows) {
-            if (deadLettered.contains(r.getEventId())) {
+        for (BatchStore.StoredEvent r : rows) {
+            if (deadLettered.contains(r.eventId())) {
                 continue;
             }
-            UsageEvent event;
-            try {
-                event = BatchStore.toEvent(r);
-            } catch (InvalidUsageEventException e) {
-                invalid.add(deadLetter(r, e.getMessage(), null));
+            if (r.event() == null) {
+                invalid.put(r.eventId(), r.invalid());
                 continue;
             }
+            UsageEvent event = r.event();
             byMonth.computeIfAbsent(month(event.eventTime()), m -> new ArrayList<>())
                     .add(new PricedEvent(event, pricer.price(event)));
         }
         if (!invalid.isEmpty()) {
             LOG.warn("usage batch {}: {} stored event(s) fail validation and are dead-lettered", batchId, invalid.size());
-            store.addDeadLetters(batchId, invalid, clock.instant());
-            invalid.forEach(d -> deadLettered.add(d.eventId()));
+            Map<UUID, UsageEventRecord> records = store.records(invalid.keySet());
+            List<BatchStore.DeadLetter> letters = new ArrayList<>();
+            invalid.forEach((id, error) -> letters.add(deadLetter(records.get(id), error, null)));
+            store.addDeadLetters(batchId, letters, clock.instant());
+            deadLettered.addAll(invalid.keySet());
         }
 
         Map<Integer, Set<UUID>> excludedByMonth = new HashMap<>();
-        for (UsageEventRecord r : rows) {
-            if (deadLettered.contains(r.getEventId())) {
-                excludedByMonth.computeIfAbsent(month(r.getEventTime().toInstant()), m -> new HashSet<>())
-                        .add(r.getEventId());
+        for (BatchStore.StoredEvent r : rows) {
+            if (deadLettered.contains(r.eventId())) {
+                excludedByMonth.computeIfAbsent(month(r.eventTime()), m -> new HashSet<>()).add(r.eventId());
             }
         }
 
@@ -160,14 +161,14 @@ final class BatchWriter {
                 continue;
             }
             Set<UUID> excluded = excludedByMonth.computeIfAbsent(month.getKey(), m -> new HashSet<>());
-            written.addAll(insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt, rows));
+            written.addAll(insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt));
         }
         return written;
     }
 
     /** Inserts one month; a row ClickHouse rejects is isolated into the dead-letter table and the rest written. */
     private List<PricedEvent> insertMonth(long batchId, int month, List<PricedEvent> monthRows, Set<UUID> excluded,
-                                          Instant ingestedAt, List<UsageEventRecord> source) {
+                                          Instant ingestedAt) {
         try {
             insert(batchId, month, monthRows, excluded, ingestedAt);
             return monthRows;
@@ -181,8 +182,7 @@ final class BatchWriter {
             }
             LOG.warn("usage batch {} month {}: ClickHouse rejects {} row(s); dead-lettering them and writing the"
                     + " other {}: {}", batchId, month, poison.size(), monthRows.size() - poison.size(), e.getMessage());
-            Map<UUID, UsageEventRecord> byId = new HashMap<>();
-            source.forEach(r -> byId.put(r.getEventId(), r));
+            Map<UUID, UsageEventRecord> byId = store.records(BatchStore.ids(poison));
             List<BatchStore.DeadLetter> letters = new ArrayList<>();
             for (PricedEvent p : poison) {
                 letters.add(deadLetter(byId.get(p.event().eventId()), e.getMessage(),

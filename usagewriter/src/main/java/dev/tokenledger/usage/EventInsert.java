@@ -1,28 +1,48 @@
 package dev.tokenledger.usage;
 
-import static dev.tokenledger.postgres.schema.Tables.RECORD_USAGE_EVENTS;
-
-import dev.tokenledger.postgres.schema.tables.records.RecordUsageEventsRecord;
 import java.sql.Connection;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 
-/** Inserts events with one statement (one array per column) and tells which ids were new. */
+/**
+ * Inserts events with one statement (one array per column) and tells which ids were new.
+ *
+ * <p>The statement is the body of {@code record_usage_events()} (V14), sent as a prepared statement of
+ * its own rather than as a call of that SQL function: PostgreSQL re-plans a SQL function's INSERT on every
+ * call, while the driver prepares this statement once per connection and the server reuses its plan.
+ * Numbers go as binary {@code int8[]}/{@code int4[]} arrays; strings as {@code text[]}; event times as
+ * ISO-8601 UTC text, so neither the JVM's nor the session's time zone can shift them.
+ */
 final class EventInsert {
+    static final String SQL = """
+            INSERT INTO usage_event (event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id,
+                                     agent_db_id, model, provider, prompt_tokens, completion_tokens, total_tokens,
+                                     tool_use_prompt_tokens, thoughts_tokens, cached_tokens, cache_creation_tokens,
+                                     cache_creation_1h_tokens, audio_prompt_tokens, audio_completion_tokens,
+                                     call_sequence, turn_id, session_id, service_tier)
+            SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[],
+                                 ?::text[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                                 ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int4[], ?::text[], ?::text[],
+                                 ?::text[])
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING event_id""";
+
     private EventInsert() {
     }
 
-    /** Runs in the connection's current transaction; the caller commits. Ids must be distinct. */
-    static Set<UUID> insert(Connection connection, List<UsageEvent> events) {
+    /**
+     * Runs on {@code connection} as it is: inside the caller's transaction, or, in autocommit mode, as a
+     * transaction of its own that PostgreSQL has committed when this returns. Ids must be distinct.
+     */
+    static Set<UUID> insert(Connection connection, List<UsageEvent> events) throws SQLException {
         int n = events.size();
         UUID[] eventId = new UUID[n];
-        OffsetDateTime[] eventTime = new OffsetDateTime[n];
+        String[] eventTime = new String[n];
         String[] userId = new String[n];
         String[] workspaceId = new String[n];
         UUID[] conversationId = new UUID[n];
@@ -31,24 +51,24 @@ final class EventInsert {
         String[] agentDbId = new String[n];
         String[] model = new String[n];
         String[] provider = new String[n];
-        Long[] prompt = new Long[n];
-        Long[] completion = new Long[n];
-        Long[] total = new Long[n];
-        Long[] toolUse = new Long[n];
-        Long[] thoughts = new Long[n];
-        Long[] cached = new Long[n];
-        Long[] cacheCreation = new Long[n];
-        Long[] cacheCreation1h = new Long[n];
-        Long[] audioPrompt = new Long[n];
-        Long[] audioCompletion = new Long[n];
-        Integer[] callSequence = new Integer[n];
+        long[] prompt = new long[n];
+        long[] completion = new long[n];
+        long[] total = new long[n];
+        long[] toolUse = new long[n];
+        long[] thoughts = new long[n];
+        long[] cached = new long[n];
+        long[] cacheCreation = new long[n];
+        long[] cacheCreation1h = new long[n];
+        long[] audioPrompt = new long[n];
+        long[] audioCompletion = new long[n];
+        int[] callSequence = new int[n];
         String[] turnId = new String[n];
         String[] sessionId = new String[n];
         String[] serviceTier = new String[n];
         for (int i = 0; i < n; i++) {
             UsageEvent e = events.get(i);
             eventId[i] = e.eventId();
-            eventTime[i] = e.eventTime().atOffset(ZoneOffset.UTC);
+            eventTime[i] = e.eventTime().toString(); // ISO-8601 in UTC: no time zone in between
             userId[i] = e.userId();
             workspaceId[i] = e.workspaceId();
             conversationId[i] = e.conversationId();
@@ -72,16 +92,33 @@ final class EventInsert {
             sessionId[i] = e.sessionId();
             serviceTier[i] = e.serviceTier();
         }
-        List<RecordUsageEventsRecord> inserted = DSL.using(connection, SQLDialect.POSTGRES)
-                .selectFrom(RECORD_USAGE_EVENTS.call(eventId, eventTime, userId, workspaceId, conversationId,
-                        messageId, agentId, agentDbId, model, provider, prompt, completion, total, toolUse, thoughts,
-                        cached, cacheCreation, cacheCreation1h, audioPrompt, audioCompletion, callSequence, turnId,
-                        sessionId, serviceTier))
-                .fetch();
-        Set<UUID> ids = new HashSet<>(inserted.size() * 2);
-        for (RecordUsageEventsRecord r : inserted) {
-            ids.add(r.getRecordUsageEvents());
+        Set<UUID> inserted = new HashSet<>(n * 2);
+        try (PreparedStatement ps = connection.prepareStatement(SQL)) {
+            int p = 1;
+            ps.setArray(p++, connection.createArrayOf("uuid", eventId));
+            ps.setObject(p++, eventTime);
+            ps.setObject(p++, userId);
+            ps.setObject(p++, workspaceId);
+            ps.setArray(p++, connection.createArrayOf("uuid", conversationId));
+            ps.setObject(p++, messageId);
+            ps.setObject(p++, agentId);
+            ps.setObject(p++, agentDbId);
+            ps.setObject(p++, model);
+            ps.setObject(p++, provider);
+            for (long[] column : new long[][] {prompt, completion, total, toolUse, thoughts, cached, cacheCreation,
+                    cacheCreation1h, audioPrompt, audioCompletion}) {
+                ps.setObject(p++, column);
+            }
+            ps.setObject(p++, callSequence);
+            ps.setObject(p++, turnId);
+            ps.setObject(p++, sessionId);
+            ps.setObject(p, serviceTier);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    inserted.add(rs.getObject(1, UUID.class));
+                }
+            }
         }
-        return ids;
+        return inserted;
     }
 }

@@ -134,34 +134,21 @@ final class GroupCommitter implements AutoCloseable {
         }
     }
 
-    /** One transaction on a pooled connection; returns the ids that were new. */
+    /**
+     * One transaction on a pooled connection; returns the ids that were new. The insert is a single
+     * statement run in autocommit mode: PostgreSQL commits it (WAL flushed, synchronous_commit on) before
+     * it reports success, so it is durable when this returns, in one round trip instead of three
+     * (BEGIN + INSERT, COMMIT, and the driver's autocommit switch back).
+     */
     static Set<UUID> commitDirectly(DataSource dataSource, List<UsageEvent> events) {
         try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Set<UUID> inserted = EventInsert.insert(c, events);
-                c.commit();
-                return inserted;
-            } catch (RuntimeException | SQLException e) {
-                rollbackQuietly(c);
-                throw e;
-            } finally {
+            if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
+            return EventInsert.insert(c, events);
         } catch (SQLException e) {
             throw new RecordFailedException("could not make " + events.size() + " usage event(s) durable in PostgreSQL: "
                     + e.getMessage(), e);
-        } catch (org.jooq.exception.DataAccessException e) {
-            throw new RecordFailedException("could not make " + events.size() + " usage event(s) durable in PostgreSQL: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            LOG.debug("rollback failed after a failed commit", e);
         }
     }
 

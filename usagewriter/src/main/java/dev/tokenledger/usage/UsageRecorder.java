@@ -106,7 +106,13 @@ public final class UsageRecorder implements AutoCloseable {
         if (checked.candidates.isEmpty()) {
             return checked.merge(List.of());
         }
-        return checked.merge(resultsFor(checked.candidates, EventInsert.insert(connection, distinct(checked.candidates))));
+        try {
+            return checked.merge(resultsFor(checked.candidates, EventInsert.insert(connection,
+                    distinct(checked.candidates))));
+        } catch (java.sql.SQLException e) {
+            throw new RecordFailedException("could not record " + checked.candidates.size()
+                    + " usage event(s) in the caller's transaction: " + e.getMessage(), e);
+        }
     }
 
     /** Runs after each group commit (the usage writer uses it to wake at once instead of polling). */
