@@ -29,6 +29,9 @@ import org.jobrunr.scheduling.JobRequestScheduler;
 import org.jobrunr.server.BackgroundJobServer;
 import org.jobrunr.server.BackgroundJobServerConfiguration;
 import org.jobrunr.server.JobActivator;
+import org.jobrunr.server.configuration.BackgroundJobServerThreadType;
+import org.jobrunr.server.configuration.BackgroundJobServerWorkerPolicy;
+import org.jobrunr.server.configuration.DefaultBackgroundJobServerWorkerPolicy;
 import org.jobrunr.server.tasks.steward.OnboardNewWorkTask;
 import org.jobrunr.storage.StorageProvider;
 import org.jobrunr.storage.StorageProviderUtils.DatabaseOptions;
@@ -50,6 +53,11 @@ public final class Ledger implements AutoCloseable {
     public enum Mode {
         /** Databases, schema, pricing, record API: enough for CLI commands. */
         CLIENT,
+        /**
+         * CLIENT plus the background half: JobRunr server, usage writer, watchdog. No dashboard and no
+         * recurring jobs (a worker beside a full service, and the benchmarks).
+         */
+        WORKER,
         /** Everything: JobRunr server, usage writer, watchdog, recurring jobs, dashboard. */
         SERVICE
     }
@@ -67,6 +75,7 @@ public final class Ledger implements AutoCloseable {
     private final Reconciler reconciler;
     private final FailedUsageWrites failedWrites;
     private BackgroundJobServer jobServer;
+    private UsagePurgeJob purgeJob;
     private UsageWriter writer;
     private JobServerWatchdog watchdog;
     private JobRunrDashboardWebServer dashboard;
@@ -101,8 +110,10 @@ public final class Ledger implements AutoCloseable {
     public static Ledger open(LedgerConfig config, Mode mode, InstantSource clock) {
         Ledger ledger = new Ledger(config, clock);
         try {
-            if (mode == Mode.SERVICE) {
-                ledger.startService();
+            switch (mode) {
+                case CLIENT -> { }
+                case WORKER -> ledger.startWorker();
+                case SERVICE -> ledger.startService();
             }
             return ledger;
         } catch (RuntimeException e) {
@@ -119,11 +130,25 @@ public final class Ledger implements AutoCloseable {
     }
 
     private void startService() {
+        startWorker();
+        pricing.scheduleRecurringRefresh(jobs);
+        purgeJob.scheduleHourly(jobs);
+        startDashboard(new JacksonJsonMapper());
+    }
+
+    /**
+     * Starts the background half (JobRunr server, usage writer, watchdog) on a ledger opened as
+     * {@link Mode#CLIENT}; does nothing if it runs already. Events recorded before are picked up at once.
+     */
+    public synchronized void startWorker() {
+        if (writer != null) {
+            return;
+        }
         JacksonJsonMapper json = new JacksonJsonMapper();
         Holder<OnboardNewWorkTask> onboard = new Holder<>();
         this.writer = remember(new UsageWriter(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), jobs,
                 () -> onboard.run(OnboardNewWorkTask::runTaskThreadSafe), config.writer(), clock));
-        UsagePurgeJob purgeJob = new UsagePurgeJob(new UsagePurger(postgres.dataSource(),
+        this.purgeJob = new UsagePurgeJob(new UsagePurger(postgres.dataSource(),
                 config.writer().idempotencyWindow(), clock));
         Map<Class<?>, Object> handlers = Map.of(
                 UsageWriteJob.class, writer.job(),
@@ -132,7 +157,7 @@ public final class Ledger implements AutoCloseable {
         this.jobServer = new BackgroundJobServer(jobStorage, json, new HandlerActivator(handlers),
                 BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                         .andPollInterval(config.jobRunrPoll())
-                        .andWorkerCount(config.workers()));
+                        .andBackgroundJobServerWorkerPolicy(workerPolicy(config.workers())));
         jobServer.start();
         closeables.push(jobServer::stop);
         onboard.set(new OnboardNewWorkTask(jobServer));
@@ -140,10 +165,16 @@ public final class Ledger implements AutoCloseable {
         recorder.onCommitted(writer::wake);
         writer.start();
         this.watchdog = remember(new JobServerWatchdog(jobServer, postgres.dataSource(), Duration.ofSeconds(5)));
+    }
 
-        pricing.scheduleRecurringRefresh(jobs);
-        purgeJob.scheduleHourly(jobs);
-        startDashboard(json);
+    /**
+     * JobRunr's workers on platform threads. On Java 21+ JobRunr defaults to virtual threads, but a
+     * usage_write job spends most of its time in native chDB calls (the FFM API pins the carrier) and in
+     * CPU-bound encoding: two such jobs occupied both carriers of a 2-core machine and every other virtual
+     * thread in the process (callers of record(), HTTP handlers) waited up to a whole insert to resume.
+     */
+    public static BackgroundJobServerWorkerPolicy workerPolicy(int workers) {
+        return new DefaultBackgroundJobServerWorkerPolicy(workers, BackgroundJobServerThreadType.PlatformThreads);
     }
 
     private void startDashboard(JacksonJsonMapper json) {

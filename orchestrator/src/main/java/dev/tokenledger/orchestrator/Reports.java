@@ -89,7 +89,17 @@ public final class Reports {
     }
 
     public Report run(Query q) {
-        Source source = q.by().inRollup ? Source.ROLLUP : Source.RAW;
+        return run(q, q.by().inRollup ? Source.ROLLUP : Source.RAW);
+    }
+
+    /**
+     * Answers from the given source: the raw table can answer every question, the rollup only those it
+     * keeps the column for. The same question gets the same answer from both (the benchmarks check it).
+     */
+    public Report run(Query q, Source source) {
+        if (source == Source.ROLLUP && !q.by().inRollup) {
+            throw new IllegalArgumentException("llm_usage_daily does not keep " + q.by().column + "; ask llm_usage");
+        }
         Map<String, String> params = new HashMap<>();
         params.put("from", q.from().toString());
         params.put("to", q.to().toString());

@@ -1,0 +1,164 @@
+package dev.tokenledger.orchestrator.bench;
+
+import dev.tokenledger.orchestrator.LedgerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tokenledger bench}: the benchmark suite. Each scenario measures its figures and a baseline in the
+ * same run, on fresh databases of its own (see {@link BenchEnvironment}); the end prints a table and, with
+ * {@code --json}, writes every figure with the machine and the git commit. Targets are reported, never
+ * enforced: the exit code says only whether every scenario ran to the end.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmark the ledger end to end on fresh databases (embedded defaults, or the servers in "
+                + "TOKENLEDGER_PG_URL / TOKENLEDGER_CLICKHOUSE_URL), each figure against a baseline measured in "
+                + "the same run. Scenarios: throughput, record-latency, freshness, catch-up, queries, pricing.",
+                "The exit code is 0 when every scenario ran; targets are reported, not enforced."})
+public final class BenchCommand implements Callable<Integer> {
+    static final List<Scenario> SCENARIOS = List.of(new ThroughputScenario(), new RecordLatencyScenario(),
+            new FreshnessScenario(), new CatchUpScenario(), new QueriesScenario(), new PricingScenario());
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--scenario", paramLabel = "NAME|all", defaultValue = "all", split = ",",
+            description = "scenario(s) to run, comma-separated, or all (default)")
+    List<String> scenarios;
+
+    @Option(names = "--quick", description = "a smoke run in under a minute (CI): shorter windows, fewer rows")
+    boolean quick;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write every figure, the machine and the git commit to FILE")
+    Path json;
+
+    @Option(names = "--list", description = "list the scenarios and exit")
+    boolean list;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (list) {
+            SCENARIOS.forEach(s -> out.printf(Locale.ROOT, "%-15s %s%n", s.name(), s.description()));
+            out.flush();
+            return 0;
+        }
+        List<Scenario> chosen = choose(scenarios);
+        LedgerConfig base = LedgerConfig.fromEnvironment();
+        long started = System.nanoTime();
+        Instant startedAt = Instant.now();
+        out.println("tokenledger bench" + (quick ? " --quick" : "") + ": " + String.join(", ",
+                chosen.stream().map(Scenario::name).toList()));
+        out.flush();
+        List<ScenarioResult> results = new ArrayList<>();
+        Map<String, Object> header = new LinkedHashMap<>();
+        try (BenchProgress progress = new BenchProgress(err, System.console() != null)) {
+            progress.scenario("setup");
+            progress.step("starting the databases");
+            try (BenchEnvironment env = BenchEnvironment.open(base)) {
+                Map<String, Object> machine = MachineInfo.describe(env.postgresVersion(),
+                        env.embeddedPostgres() ? "embedded" : "server", env.clickHouseVersion(),
+                        env.embeddedClickHouse() ? "embedded (chDB)" : "server");
+                progress.clear();
+                out.println("  " + env.describe());
+                out.println("  " + machine.get("cores") + " cores, " + (MachineInfo.totalMemory() >> 20) + " MiB, "
+                        + machine.get("jdk") + "; PostgreSQL " + env.postgresVersion() + ", ClickHouse "
+                        + env.clickHouseVersion());
+                out.flush();
+                header.put("tokenledger_bench", 1);
+                header.put("quick", quick);
+                header.put("started_at", startedAt.toString());
+                header.put("git", MachineInfo.git());
+                header.put("machine", machine);
+                header.put("settings", settings(base));
+                BenchContext ctx = new BenchContext(env, quick, progress);
+                for (Scenario s : chosen) {
+                    ScenarioResult r = new ScenarioResult(s.name());
+                    progress.scenario(s.name());
+                    long t0 = System.nanoTime();
+                    try {
+                        s.run(ctx, r);
+                    } catch (Exception | Error e) {
+                        r.status = "failed";
+                        r.error = e.getMessage() == null ? e.toString() : e.getMessage();
+                        org.slf4j.LoggerFactory.getLogger(BenchCommand.class).warn("scenario {} failed", s.name(), e);
+                    }
+                    r.seconds = (System.nanoTime() - t0) / 1e9;
+                    results.add(r);
+                    progress.clear();
+                    out.printf(Locale.ROOT, "  %-15s %s in %.1fs%n", s.name(), r.status.equals("ok") ? "done" : "FAILED: "
+                            + r.error, r.seconds);
+                    out.flush();
+                }
+                progress.scenario("cleanup");
+                progress.step("dropping the benchmark databases");
+            }
+        }
+        double total = (System.nanoTime() - started) / 1e9;
+        header.put("finished_at", Instant.now().toString());
+        header.put("duration_s", Latencies.round(total));
+        out.println();
+        out.print(BenchReport.table(results));
+        List<String> baselines = BenchReport.baselines(results);
+        if (!baselines.isEmpty()) {
+            out.println();
+            out.println("baselines (measured in this run): " + String.join("; ", baselines));
+        }
+        for (ScenarioResult r : results) {
+            r.notes.forEach(n -> out.println("  " + r.scenario + ": " + n));
+        }
+        out.printf(Locale.ROOT, "%ntotal %.1fs%n", total);
+        if (json != null) {
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(json, BenchReport.json(header, results));
+            out.println("figures written to " + json);
+        }
+        out.flush();
+        return results.stream().allMatch(r -> r.status.equals("ok")) ? 0 : 1;
+    }
+
+    private static Map<String, Object> settings(LedgerConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("commit_threads", c.recorder().commitThreads());
+        m.put("max_events_per_commit", c.recorder().maxEventsPerCommit());
+        m.put("record_buffer_events", c.recorder().bufferEvents());
+        m.put("batch_max_events", c.writer().maxBatchEvents());
+        m.put("batch_linger_ms", c.writer().linger().toMillis());
+        m.put("workers", c.workers());
+        m.put("pg_pool_size", c.postgres().maxPoolSize());
+        return m;
+    }
+
+    static List<Scenario> choose(List<String> names) {
+        if (names == null || names.isEmpty() || names.size() == 1 && names.getFirst().equalsIgnoreCase("all")) {
+            return SCENARIOS;
+        }
+        List<Scenario> out = new ArrayList<>();
+        for (String n : names) {
+            Scenario s = SCENARIOS.stream().filter(x -> x.name().equalsIgnoreCase(n.strip())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("--scenario must be all or one of "
+                            + String.join(", ", SCENARIOS.stream().map(Scenario::name).toList()) + "; got '" + n + "'"));
+            if (!out.contains(s)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+}

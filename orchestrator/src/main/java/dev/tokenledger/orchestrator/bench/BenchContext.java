@@ -1,0 +1,20 @@
+package dev.tokenledger.orchestrator.bench;
+
+import java.time.Duration;
+
+/** What a scenario runs with: the environment, the mode (quick or full), and the progress line. */
+record BenchContext(BenchEnvironment env, boolean quick, BenchProgress progress) {
+
+    /** {@code quick} in a quick run, {@code full} otherwise. */
+    Duration duration(Duration quickValue, Duration full) {
+        return quick ? quickValue : full;
+    }
+
+    int count(int quickValue, int full) {
+        return quick ? quickValue : full;
+    }
+
+    long count(long quickValue, long full) {
+        return quick ? quickValue : full;
+    }
+}

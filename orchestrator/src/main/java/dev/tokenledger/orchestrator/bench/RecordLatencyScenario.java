@@ -1,0 +1,138 @@
+package dev.tokenledger.orchestrator.bench;
+
+import dev.tokenledger.orchestrator.Ledger;
+import dev.tokenledger.usage.RecordResult;
+import dev.tokenledger.usage.UsageEvent;
+import dev.tokenledger.usage.UsageRecorder;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * Latency of the record API with the whole service running (writer included): {@code record()} (durable on
+ * return) and {@code recordAsync()} (returns at once), one event per call, open loop at
+ * {@value #LOW} and {@value #HIGH} events/s, then closed loop at saturation. Baseline: the same event
+ * recorded without group commit, one INSERT and one commit (one fsync) per call, at the same loads.
+ */
+final class RecordLatencyScenario implements Scenario {
+    static final int LOW = 5_000;
+    static final int HIGH = 20_000;
+    static final double TARGET_DURABLE_P99_MS = 5;
+    static final double TARGET_ASYNC_P99_US = 50;
+    static final int SATURATION_CALLERS = 256;
+
+    @Override
+    public String name() {
+        return "record-latency";
+    }
+
+    @Override
+    public String description() {
+        return "p50/p99/p99.9 of record() and recordAsync() at 5k and 20k events/s (open loop) and at saturation";
+    }
+
+    @Override
+    public void run(BenchContext ctx, ScenarioResult result) {
+        BenchProgress progress = ctx.progress();
+        Duration warmup = ctx.duration(Duration.ofMillis(1_000), Duration.ofSeconds(3));
+        Duration measure = ctx.duration(Duration.ofSeconds(2), Duration.ofSeconds(15));
+        progress.step("starting the service");
+        try (Ledger ledger = ctx.env().openLedger("latency", Ledger.Mode.WORKER)) {
+            UsageRecorder recorder = ledger.recorder();
+            DataSource ds = ledger.postgres().dataSource();
+            OpenLoop.BlockingCall durable = e -> accepted(recorder.record(List.of(e)));
+            OpenLoop.InlineCall async = e -> recorder.recordAsync(List.of(e));
+            OpenLoop.BlockingCall noGroupCommit = e -> {
+                try (Connection c = ds.getConnection()) { // autocommit: one INSERT, one commit, one fsync
+                    accepted(recorder.record(c, List.of(e)));
+                }
+            };
+            Map<String, Object> details = new LinkedHashMap<>();
+            long seed = 1;
+            for (int rate : new int[] {LOW, HIGH}) {
+                String load = rate / 1000 + "k/s";
+                progress.step("record() at " + load);
+                OpenLoop.Result d = OpenLoop.blocking(rate, warmup, measure, durable, seed++);
+                progress.step("baseline (a commit per call) at " + load);
+                OpenLoop.Result b = OpenLoop.blocking(rate, warmup, measure, noGroupCommit, seed++);
+                progress.step("recordAsync() at " + load);
+                OpenLoop.Result a = OpenLoop.inline(rate, warmup, measure, async, seed++);
+                details.put("record_" + load, d.toMap("ms"));
+                details.put("baseline_commit_per_call_" + load, b.toMap("ms"));
+                details.put("record_async_" + load, a.toMap("us"));
+
+                String key = rate / 1000 + "k";
+                result.add(Figure.of("record_p99_ms_" + key, "record() p99 at " + load + label(d, "ms"),
+                                d.latency().percentileMillis(99), "ms", Figure.Better.LOWER)
+                        .target(Figure.Target.below(TARGET_DURABLE_P99_MS))
+                        .baseline(b.latency().percentileMillis(99), "the same record without group commit: one"
+                                + " INSERT and one commit per call" + (b.saturated() ? " (saturated)" : "")));
+                result.add(Figure.of("record_async_p99_us_" + key, "recordAsync() p99 at " + load + label(a, "us"),
+                                a.latency().percentileMicros(99), "us", Figure.Better.LOWER)
+                        .target(Figure.Target.below(TARGET_ASYNC_P99_US))
+                        .baseline(d.latency().percentileMicros(99), "record() (durable) p99 at the same load"));
+                checkNoFailures(result, "record() at " + load, d);
+                checkNoFailures(result, "recordAsync() at " + load, a);
+            }
+
+            progress.step("record() at saturation (" + SATURATION_CALLERS + " callers)");
+            OpenLoop.Result ds1 = OpenLoop.saturate(SATURATION_CALLERS, warmup, measure, durable, seed++, true);
+            progress.step("baseline (a commit per call) at saturation");
+            OpenLoop.Result bs = OpenLoop.saturate(SATURATION_CALLERS, warmup, measure, noGroupCommit, seed++, true);
+            progress.step("recordAsync() at saturation");
+            OpenLoop.Result as = OpenLoop.saturate(2, warmup, measure, e -> recorder.recordAsync(List.of(e)), seed++,
+                    false);
+            details.put("record_saturation", ds1.toMap("ms"));
+            details.put("baseline_commit_per_call_saturation", bs.toMap("ms"));
+            details.put("record_async_saturation", as.toMap("us"));
+            result.detail("runs", details);
+            result.detail("method", "one event per call; open loop: latency of record() from each call's intended"
+                    + " start, recordAsync() timed around the call with HdrHistogram's expected-interval correction;"
+                    + " saturation: closed loop");
+            result.add(Figure.of("record_saturation_per_s", "record() at saturation: events/s" + label(ds1, "ms"),
+                            ds1.issuedPerSecond(), "events/s", Figure.Better.HIGHER)
+                    .baseline(bs.issuedPerSecond(), "one INSERT and one commit per call, " + SATURATION_CALLERS
+                            + " callers"));
+            result.add(Figure.of("record_async_saturation_per_s", "recordAsync() at saturation: events/s"
+                    + label(as, "us"), as.issuedPerSecond(), "events/s", Figure.Better.HIGHER));
+            if (as.failures() > 0) {
+                result.note("recordAsync() at saturation refused " + as.failures() + " call(s) with a full buffer"
+                        + " (back-pressure, none dropped)");
+            }
+        }
+    }
+
+    private static String label(OpenLoop.Result r, String unit) {
+        double div = unit.equals("ms") ? 1e6 : 1e3;
+        String u = unit.equals("us") ? "µs" : unit;
+        return String.format(Locale.US, " (p50 %s, p99.9 %s %s%s)", fmt(r.latency().percentile(50) / div),
+                fmt(r.latency().percentile(99.9) / div), u, r.saturated() ? ", SATURATED" : "");
+    }
+
+    private static String fmt(double v) {
+        return v >= 100 ? String.format(Locale.US, "%,.0f", v) : v >= 10 ? String.format(Locale.US, "%.1f", v)
+                : String.format(Locale.US, "%.2f", v);
+    }
+
+    private static void checkNoFailures(ScenarioResult result, String what, OpenLoop.Result r) {
+        if (r.failures() > 0) {
+            result.note(what + ": " + r.failures() + " call(s) failed, last: " + r.lastError());
+        }
+        if (r.saturated()) {
+            result.note(what + ": the offered load could not be sustained (more than " + OpenLoop.MAX_IN_FLIGHT
+                    + " calls outstanding)");
+        }
+    }
+
+    private static void accepted(List<RecordResult> results) {
+        for (RecordResult r : results) {
+            if (r.status() != RecordResult.Status.ACCEPTED) {
+                throw new IllegalStateException("event not accepted: " + r);
+            }
+        }
+    }
+}
