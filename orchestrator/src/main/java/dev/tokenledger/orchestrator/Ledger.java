@@ -162,7 +162,7 @@ public final class Ledger implements AutoCloseable {
         closeables.push(jobServer::stop);
         onboard.set(new OnboardNewWorkTask(jobServer));
 
-        recorder.onCommitted(writer::wake);
+        writer.attach(recorder); // wakes the sealer on every commit, hands committed events over in memory
         writer.start();
         this.watchdog = remember(new JobServerWatchdog(jobServer, postgres.dataSource(), Duration.ofSeconds(5)));
     }

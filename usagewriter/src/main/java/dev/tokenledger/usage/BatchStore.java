@@ -31,6 +31,7 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
+import org.postgresql.PGStatement;
 import org.jooq.impl.DSL;
 
 /** The Postgres side of writing a batch: its definition, its events, attempts, dead letters, and the written mark. */
@@ -70,6 +71,8 @@ final class BatchStore {
      */
     List<StoredEvent> events(UsageBatchRecord batch) {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(EVENTS)) {
+            // Server-prepared at once: results come in binary (uuid, int8, timestamptz) instead of text.
+            ps.unwrap(PGStatement.class).setPrepareThreshold(1);
             ps.setLong(1, batch.getAfterTx());
             ps.setLong(2, batch.getAfterSeq());
             ps.setLong(3, batch.getLastTx());

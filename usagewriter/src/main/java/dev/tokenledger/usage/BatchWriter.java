@@ -58,6 +58,9 @@ final class BatchWriter {
     private final EventPricer pricer;
     private final InstantSource clock;
     private final WriteListener listener;
+    private volatile RecentEvents recent; // events this process committed lately; null: always read PostgreSQL
+    private final java.util.concurrent.atomic.LongAdder fromMemory = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder fromPostgres = new java.util.concurrent.atomic.LongAdder();
 
     /** Hooks for metrics: what was written, and how long it took. */
     interface WriteListener {
@@ -76,6 +79,10 @@ final class BatchWriter {
         };
     }
 
+    BatchStore store() {
+        return store;
+    }
+
     BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, InstantSource clock,
                 WriteListener listener) {
         this.store = store;
@@ -85,17 +92,39 @@ final class BatchWriter {
         this.listener = listener;
     }
 
+    /** Takes batches from {@code events} when all their rows are there (see {@link RecentEvents}). */
+    void readFrom(RecentEvents events) {
+        events.enable();
+        this.recent = events;
+    }
+
+    long batchesReadFromMemory() {
+        return fromMemory.sum();
+    }
+
+    long batchesReadFromPostgres() {
+        return fromPostgres.sum();
+    }
+
     void write(long batchId) {
         long started = System.nanoTime();
         UsageBatchRecord batch = store.batch(batchId);
         if (batch.getWrittenAt() != null) {
             LOG.debug("usage batch {} is already written", batchId);
+            RecentEvents events = recent;
+            if (events != null) {
+                events.remove(batch.getAfterTx(), batch.getAfterSeq(), batch.getLastTx(), batch.getLastSeq());
+            }
             return;
         }
         int previousAttempts = store.startAttempt(batchId);
         try {
             List<PricedEvent> written = writeToClickHouse(batch, previousAttempts);
             boolean marked = store.markWritten(batchId, written, clock.instant());
+            RecentEvents events = recent;
+            if (events != null) {
+                events.remove(batch.getAfterTx(), batch.getAfterSeq(), batch.getLastTx(), batch.getLastSeq());
+            }
             if (marked) {
                 listener.written(batchId, written.size(), System.nanoTime() - started);
             }
@@ -112,7 +141,13 @@ final class BatchWriter {
 
     private List<PricedEvent> writeToClickHouse(UsageBatchRecord batch, int previousAttempts) {
         long batchId = batch.getBatchId();
-        List<BatchStore.StoredEvent> rows = store.events(batch);
+        List<BatchStore.StoredEvent> rows = fromMemory(batch);
+        if (rows == null) {
+            rows = store.events(batch);
+            fromPostgres.increment();
+        } else {
+            fromMemory.increment();
+        }
         if (rows.size() != batch.getEventCount()) {
             throw new IllegalStateException("usage batch " + batchId + " should hold " + batch.getEventCount()
                     + " events but " + rows.size() + " are in usage_event: events were removed before being"
@@ -164,6 +199,24 @@ final class BatchWriter {
             written.addAll(insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt));
         }
         return written;
+    }
+
+    /** The batch's rows from {@link RecentEvents} if every one of them is there, else null. */
+    List<BatchStore.StoredEvent> fromMemory(UsageBatchRecord batch) {
+        RecentEvents events = recent;
+        if (events == null) {
+            return null;
+        }
+        List<UsageEvent> found = events.range(batch.getAfterTx(), batch.getAfterSeq(), batch.getLastTx(),
+                batch.getLastSeq(), batch.getEventCount());
+        if (found == null) {
+            return null;
+        }
+        List<BatchStore.StoredEvent> rows = new ArrayList<>(found.size());
+        for (UsageEvent e : found) {
+            rows.add(new BatchStore.StoredEvent(e.eventId(), e.eventTime(), e, null));
+        }
+        return rows;
     }
 
     /** Inserts one month; a row ClickHouse rejects is isolated into the dead-letter table and the rest written. */

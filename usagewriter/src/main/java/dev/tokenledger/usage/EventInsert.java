@@ -4,10 +4,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.postgresql.PGStatement;
 
 /**
  * Inserts events with one statement (one array per column) and tells which ids were new.
@@ -30,9 +33,13 @@ final class EventInsert {
                                  ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int4[], ?::text[], ?::text[],
                                  ?::text[])
             ON CONFLICT (event_id) DO NOTHING
-            RETURNING event_id""";
+            RETURNING event_id, tx_id, seq""";
 
     private EventInsert() {
+    }
+
+    /** What an insert did: the ids that were new, and the drain key each new row got. */
+    record Inserted(Set<UUID> ids, Map<RecentEvents.Key, UsageEvent> rows) {
     }
 
     /**
@@ -40,6 +47,10 @@ final class EventInsert {
      * transaction of its own that PostgreSQL has committed when this returns. Ids must be distinct.
      */
     static Set<UUID> insert(Connection connection, List<UsageEvent> events) throws SQLException {
+        return insertRows(connection, events).ids();
+    }
+
+    static Inserted insertRows(Connection connection, List<UsageEvent> events) throws SQLException {
         int n = events.size();
         UUID[] eventId = new UUID[n];
         String[] eventTime = new String[n];
@@ -93,7 +104,10 @@ final class EventInsert {
             serviceTier[i] = e.serviceTier();
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
+        Map<RecentEvents.Key, UsageEvent> rows = new HashMap<>(n * 2);
         try (PreparedStatement ps = connection.prepareStatement(SQL)) {
+            // Server-prepared from the first use on a connection (the driver's default waits for five).
+            ps.unwrap(PGStatement.class).setPrepareThreshold(1);
             int p = 1;
             ps.setArray(p++, connection.createArrayOf("uuid", eventId));
             ps.setObject(p++, eventTime);
@@ -114,11 +128,20 @@ final class EventInsert {
             ps.setObject(p++, sessionId);
             ps.setObject(p, serviceTier);
             try (ResultSet rs = ps.executeQuery()) {
+                Map<UUID, UsageEvent> byId = null;
                 while (rs.next()) {
-                    inserted.add(rs.getObject(1, UUID.class));
+                    UUID id = rs.getObject(1, UUID.class);
+                    inserted.add(id);
+                    if (byId == null) {
+                        byId = new HashMap<>(n * 2);
+                        for (UsageEvent e : events) {
+                            byId.put(e.eventId(), e);
+                        }
+                    }
+                    rows.put(new RecentEvents.Key(rs.getLong(2), rs.getLong(3)), byId.get(id));
                 }
             }
         }
-        return inserted;
+        return new Inserted(inserted, rows);
     }
 }

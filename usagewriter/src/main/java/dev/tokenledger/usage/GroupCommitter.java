@@ -32,12 +32,14 @@ final class GroupCommitter implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final List<Runnable> onCommitted;
+    private final RecentEvents recent;
 
     record Submission(List<UsageEvent> events, CompletableFuture<List<RecordResult>> result) {
     }
 
-    GroupCommitter(DataSource dataSource, RecorderSettings settings, List<Runnable> onCommitted) {
+    GroupCommitter(DataSource dataSource, RecorderSettings settings, List<Runnable> onCommitted, RecentEvents recent) {
         this.dataSource = dataSource;
+        this.recent = recent;
         this.maxEventsPerCommit = settings.maxEventsPerCommit();
         this.room = new Semaphore(settings.bufferEvents());
         this.onCommitted = onCommitted;
@@ -110,7 +112,7 @@ final class GroupCommitter implements AutoCloseable {
                     }
                 }
             }
-            Set<UUID> inserted = commitDirectly(dataSource, unique);
+            Set<UUID> inserted = commitDirectly(dataSource, unique, recent);
             // The first occurrence of an id within the group is the one inserted; later ones are duplicates.
             Set<UUID> claimed = new HashSet<>(inserted.size() * 2);
             for (Submission s : group) {
@@ -140,12 +142,14 @@ final class GroupCommitter implements AutoCloseable {
      * it reports success, so it is durable when this returns, in one round trip instead of three
      * (BEGIN + INSERT, COMMIT, and the driver's autocommit switch back).
      */
-    static Set<UUID> commitDirectly(DataSource dataSource, List<UsageEvent> events) {
+    static Set<UUID> commitDirectly(DataSource dataSource, List<UsageEvent> events, RecentEvents recent) {
         try (Connection c = dataSource.getConnection()) {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
-            return EventInsert.insert(c, events);
+            EventInsert.Inserted inserted = EventInsert.insertRows(c, events);
+            recent.add(inserted.rows()); // committed: the writer may take them from memory
+            return inserted.ids();
         } catch (SQLException e) {
             throw new RecordFailedException("could not make " + events.size() + " usage event(s) durable in PostgreSQL: "
                     + e.getMessage(), e);

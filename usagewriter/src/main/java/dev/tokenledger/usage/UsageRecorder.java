@@ -35,12 +35,13 @@ public final class UsageRecorder implements AutoCloseable {
     private final InstantSource clock;
     private final List<Runnable> onCommitted = new CopyOnWriteArrayList<>();
     private final GroupCommitter committer;
+    private final RecentEvents recent = new RecentEvents(RecentEvents.DEFAULT_CAPACITY);
 
     public UsageRecorder(DataSource dataSource, RecorderSettings settings, InstantSource clock) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.clock = clock;
-        this.committer = new GroupCommitter(dataSource, settings, onCommitted);
+        this.committer = new GroupCommitter(dataSource, settings, onCommitted, recent);
     }
 
     /** Durable on return. Throws {@link RecordFailedException} if PostgreSQL cannot commit within the timeout. */
@@ -52,7 +53,7 @@ public final class UsageRecorder implements AutoCloseable {
         if (checked.candidates.size() > settings.maxEventsPerCommit()) {
             // Already a big group on its own: commit it on the caller's thread.
             return checked.merge(resultsFor(checked.candidates,
-                    GroupCommitter.commitDirectly(dataSource, distinct(checked.candidates))));
+                    GroupCommitter.commitDirectly(dataSource, distinct(checked.candidates), recent)));
         }
         CompletableFuture<List<RecordResult>> future;
         try {
@@ -113,6 +114,11 @@ public final class UsageRecorder implements AutoCloseable {
             throw new RecordFailedException("could not record " + checked.candidates.size()
                     + " usage event(s) in the caller's transaction: " + e.getMessage(), e);
         }
+    }
+
+    /** What this recorder committed lately (the writer of this process reads batches from it). */
+    RecentEvents recentEvents() {
+        return recent;
     }
 
     /** Runs after each group commit (the usage writer uses it to wake at once instead of polling). */

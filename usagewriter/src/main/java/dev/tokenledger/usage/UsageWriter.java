@@ -53,6 +53,30 @@ public final class UsageWriter implements AutoCloseable {
         this.job = new UsageWriteJob(batchWriter);
     }
 
+    /**
+     * Connects the recorder of this process: its commits wake the sealer at once, and batches whose rows
+     * it has just committed are written from memory instead of being read back from PostgreSQL (see
+     * {@link RecentEvents}: the same rows in the same order either way).
+     */
+    public void attach(UsageRecorder recorder) {
+        batchWriter.readFrom(recorder.recentEvents());
+        recorder.onCommitted(this::wake);
+    }
+
+    /** Batches written so far whose rows came from memory (the recorder of this process) rather than PostgreSQL. */
+    public long batchesReadFromMemory() {
+        return batchWriter.batchesReadFromMemory();
+    }
+
+    /** Batches written so far whose rows were read from PostgreSQL. */
+    public long batchesReadFromPostgres() {
+        return batchWriter.batchesReadFromPostgres();
+    }
+
+    BatchWriter batchWriter() {
+        return batchWriter;
+    }
+
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
     public UsageWriteJob job() {
         return job;

@@ -58,7 +58,7 @@ public final class TestPipeline implements AutoCloseable {
         if (background) {
             jobServer.start();
             onboard.value = new OnboardNewWorkTask(jobServer);
-            recorder.onCommitted(writer::wake);
+            writer.attach(recorder);
             writer.start();
         }
         this.reconciler = new Reconciler(postgres.dataSource(), clickHouse);

@@ -54,6 +54,62 @@ class UsageWritePipelineTest {
     }
 
     @Test
+    void batchesCommittedInThisProcessAreWrittenFromMemoryWithExactlyTheRowsPostgresHolds(TestInfo test)
+            throws SQLException {
+        start(test, WriterSettings.DEFAULTS.withMaxBatchEvents(300));
+        List<UsageEvent> events = new ArrayList<>(TestEvents.events(1_000));
+        events.add(TestEvents.event().conversationId(null).provider("").messageId("naïve ✓").build());
+        for (int i = 0; i < events.size(); i += 100) {
+            pipeline.recorder.record(events.subList(i, Math.min(events.size(), i + 100)));
+        }
+        pipeline.awaitRawCount(events.size(), DEADLINE);
+
+        assertThat(pipeline.writer.batchesReadFromMemory()).as("batches handed over in memory").isPositive();
+        String columns = "event_id, user_id, workspace_id, conversation_id, message_id, agent_id, agent_db_id, model,"
+                + " provider, prompt_tokens, completion_tokens, total_tokens, cached_tokens, call_sequence, turn_id,"
+                + " session_id, service_tier";
+        List<String> inClickHouse = clickHouse.query("SELECT " + columns + ", toUnixTimestamp64Milli(event_time) AS t"
+                + " FROM llm_usage").stream().map(r -> r.values().values().toString()).sorted().toList();
+        List<String> inPostgres = new ArrayList<>();
+        try (Connection c = postgres.dataSource().getConnection();
+             var rs = c.createStatement().executeQuery("SELECT " + columns + ", (extract(epoch FROM event_time) * 1000)"
+                     + "::bigint AS t FROM usage_event")) {
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getString(i));
+                }
+                inPostgres.add(row.toString());
+            }
+        }
+        assertThat(inClickHouse).containsExactlyElementsOf(inPostgres.stream().sorted().toList());
+    }
+
+    @Test
+    void aBatchFromMemoryEncodesToTheSameBytesAsTheSameBatchReadFromPostgres(TestInfo test) {
+        String name = test.getTestMethod().orElseThrow().getName();
+        postgres = TestPostgres.freshDatabase(name);
+        clickHouse = new FaultyClickHouse(TestClickHouse.embedded("pipe_" + name));
+        pipeline = TestPipeline.manual(postgres, clickHouse, WriterSettings.DEFAULTS);
+        pipeline.writer.attach(pipeline.recorder);
+        for (int i = 0; i < 5; i++) {
+            pipeline.recorder.record(TestEvents.events(40));
+        }
+        assertThat(pipeline.writer.sealReady()).isEqualTo(1);
+        var batch = new BatchStore(postgres.dataSource()).batch(1);
+        BatchWriter writer = pipeline.writer.batchWriter();
+
+        List<BatchStore.StoredEvent> memory = writer.fromMemory(batch);
+        List<BatchStore.StoredEvent> stored = writer.store().events(batch);
+        assertThat(memory).hasSize(200);
+        java.time.Instant at = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        FixedRatePricer pricer = new FixedRatePricer();
+        java.util.function.Function<List<BatchStore.StoredEvent>, byte[]> encode = rows -> UsageRows.encode(
+                rows.stream().map(r -> new PricedEvent(r.event(), pricer.price(r.event()))).toList(), 1, at);
+        assertThat(encode.apply(memory)).isEqualTo(encode.apply(stored));
+    }
+
+    @Test
     void manyConcurrentRecordersAgainstOneWorkerHaveEveryEventWrittenExactlyOnce(TestInfo test) throws Exception {
         start(test, WriterSettings.DEFAULTS.withMaxBatchEvents(500));
         ConcurrentLinkedQueue<UUID> accepted = new ConcurrentLinkedQueue<>();

@@ -85,6 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
                 header.put("git", MachineInfo.git());
                 header.put("machine", machine);
                 header.put("settings", settings(base));
+                header.put("load_average_at_start", MachineInfo.loadAverage());
                 BenchContext ctx = new BenchContext(env, quick, progress);
                 for (Scenario s : chosen) {
                     ScenarioResult r = new ScenarioResult(s.name());
@@ -98,6 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
                         org.slf4j.LoggerFactory.getLogger(BenchCommand.class).warn("scenario {} failed", s.name(), e);
                     }
                     r.seconds = (System.nanoTime() - t0) / 1e9;
+                    r.detail("load_average_after", MachineInfo.loadAverage());
                     results.add(r);
                     progress.clear();
                     out.printf(Locale.ROOT, "  %-15s %s in %.1fs%n", s.name(), r.status.equals("ok") ? "done" : "FAILED: "
@@ -110,6 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double total = (System.nanoTime() - started) / 1e9;
         header.put("finished_at", Instant.now().toString());
+        header.put("load_average_at_end", MachineInfo.loadAverage());
         header.put("duration_s", Latencies.round(total));
         out.println();
         out.print(BenchReport.table(results));

@@ -33,6 +33,16 @@ final class MachineInfo {
         return m;
     }
 
+    /** The 1, 5 and 15 minute load averages (how busy the machine was besides us), or null off Linux. */
+    static java.util.List<Double> loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return java.util.List.of(Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     static long totalMemory() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getTotalMemorySize();

@@ -31,7 +31,7 @@ final class ThroughputScenario implements Scenario {
     @Override
     public void run(BenchContext ctx, ScenarioResult result) {
         BenchProgress progress = ctx.progress();
-        Duration warmup = ctx.duration(Duration.ofSeconds(3), Duration.ofSeconds(10));
+        Duration warmup = ctx.duration(Duration.ofSeconds(3), Duration.ofSeconds(20));
         Duration window = ctx.duration(Duration.ofSeconds(5), Duration.ofSeconds(30));
 
         Window.Rates naive = naive(ctx, result);
