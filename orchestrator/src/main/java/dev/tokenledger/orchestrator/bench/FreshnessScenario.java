@@ -49,8 +49,8 @@ final class FreshnessScenario implements Scenario {
              ClickHouse probe = ctx.env().openClickHouse(ledger.clickHouse().database(), false)) {
             BenchTraffic traffic = new BenchTraffic(5);
             long linger = ledger.config().writer().linger().toMillis();
-            int idleProbes = ctx.count(15, 60);
-            for (int i = -2; i < idleProbes; i++) { // two warm-up probes
+            int idleProbes = ctx.count(6, 60);
+            for (int i = -1; i < idleProbes; i++) { // a warm-up probe
                 int n = i;
                 progress.step("idle: one event at a time", () -> String.format(java.util.Locale.US,
                         "%d of %d, p50 %.0f ms", Math.max(0, n), idleProbes, idle.percentileMillis(50)));
@@ -66,10 +66,10 @@ final class FreshnessScenario implements Scenario {
             }
             details.put("idle_ms", idle.summary("ms"));
 
-            Duration window = ctx.duration(Duration.ofSeconds(5), Duration.ofSeconds(30));
+            Duration window = ctx.duration(Duration.ofSeconds(2), Duration.ofSeconds(30));
             try (PipelineLoad load = new PipelineLoad(64, 1, ledger.recorder()::record, probe, 200_000, LOAD, true, 6)) {
                 progress.step("under " + LOAD + " events/s: warm-up");
-                Thread.sleep(ctx.quick() ? 1_000 : 5_000);
+                Thread.sleep(ctx.quick() ? 500 : 5_000);
                 Map<String, Long> outstanding = new ConcurrentHashMap<>();
                 Thread prober = Thread.ofVirtual().start(() -> {
                     BenchTraffic probes = new BenchTraffic(8);
@@ -162,7 +162,7 @@ final class FreshnessScenario implements Scenario {
     /** The naive design: enqueue one job per probe, then wait; JobRunr finds the job at its next poll. */
     private static Latencies naive(BenchContext ctx, String run) throws InterruptedException {
         Latencies out = new Latencies();
-        int probes = ctx.count(2, 8);
+        int probes = ctx.count(1, 8);
         ctx.progress().step("baseline (one JobRunr job per event, JobRunr's 5 s poll): " + probes + " probes");
         try (NaiveDesign naive = new NaiveDesign(ctx.env(), "freshness_naive");
              ClickHouse probe = ctx.env().openClickHouse(naive.ledger().clickHouse().database(), false)) {

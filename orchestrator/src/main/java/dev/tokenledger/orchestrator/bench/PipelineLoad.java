@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Load for the end-to-end scenarios: {@code callers} threads, each recording {@code eventsPerCall} events
  * per call through {@code sink}, either as fast as the system takes them (closed loop) or at a fixed total
- * rate. A governor counts the rows in ClickHouse every 100 ms on its own connection and holds the callers
+ * rate. A governor counts the rows in ClickHouse every 200 ms on its own connection and holds the callers
  * while more than {@code maxBacklog} recorded events are not there yet, so a throughput measurement is
  * the steady state of the whole pipeline, never a backlog that grows without bound.
  */
@@ -100,7 +100,7 @@ final class PipelineLoad implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debug("governor cannot count rows", e);
             }
-            LockSupport.parkNanos(100_000_000);
+            LockSupport.parkNanos(200_000_000);
         }
     }
 

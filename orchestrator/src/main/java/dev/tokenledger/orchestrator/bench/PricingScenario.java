@@ -66,7 +66,7 @@ final class PricingScenario implements Scenario {
     }
 
     private void runs(BenchContext ctx, ScenarioResult result, BenchProgress progress, Path feed) throws Exception {
-        int runs = ctx.count(2, 5);
+        int runs = ctx.count(1, 5);
         double[] full = new double[runs];
         double[] unchanged = new double[runs];
         double[] naive = new double[runs];
@@ -118,12 +118,12 @@ final class PricingScenario implements Scenario {
             long now = Instant.now().toEpochMilli();
             progress.step("lookup ns/op (warm-up, then timed rounds)");
             PricingMicrobenchmarks.Result lookup = PricingMicrobenchmarks.lookup(kept, now, ctx.count(3, 5),
-                    ctx.count(3, 7), ctx.count(2_000_000, 5_000_000));
+                    ctx.count(3, 7), ctx.count(1_000_000, 5_000_000));
             progress.step("full cost ns/op (warm-up, then timed rounds)");
             PricingMicrobenchmarks.Result cost = PricingMicrobenchmarks.fullCost(kept, now, ctx.count(3, 5),
-                    ctx.count(3, 7), ctx.count(300_000, 1_000_000));
+                    ctx.count(3, 7), ctx.count(200_000, 1_000_000));
             progress.step("baseline: a PostgreSQL query per lookup");
-            double queryNs = queryLookup(keep, ctx.count(500, 5_000));
+            double queryNs = queryLookup(keep, ctx.count(300, 5_000));
             result.detail("lookup", harness(lookup));
             result.detail("full_cost", harness(cost));
             result.detail("query_lookup_ns", Math.round(queryNs));

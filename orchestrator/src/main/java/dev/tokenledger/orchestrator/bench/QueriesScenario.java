@@ -77,7 +77,7 @@ final class QueriesScenario implements Scenario {
                 throw new IllegalStateException("generated " + raw + " rows, expected " + rows);
             }
             progress.step("letting background merges settle");
-            settle(ch, ctx.quick() ? 5 : 20);
+            settle(ch, ctx.quick() ? 1 : 20);
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("rows", rows);
             data.put("generate_seconds", Latencies.round(generateSeconds));
@@ -97,7 +97,7 @@ final class QueriesScenario implements Scenario {
                     new Reports.Query(Reports.By.DAY, from, to, null, null, null, 100),
                     new Reports.Query(Reports.By.USER, from, to, "ws-7", null, null, TOP));
             Reports reports = new Reports(ch);
-            int runs = ctx.count(15, 40);
+            int runs = ctx.count(5, 40);
             List<Map<String, Object>> perQuery = new ArrayList<>();
             double worstRollup = 0;
             double worstRaw = 0;
@@ -110,7 +110,7 @@ final class QueriesScenario implements Scenario {
                 double[] rawMs = new double[runs];
                 Reports.Report rollupAnswer = null;
                 Reports.Report rawAnswer = null;
-                for (int i = -3; i < runs; i++) { // three warm-up runs each
+                for (int i = ctx.quick() ? -1 : -3; i < runs; i++) { // warm-up runs first
                     long a = System.nanoTime();
                     rollupAnswer = reports.run(q, Reports.Source.ROLLUP);
                     long b = System.nanoTime();

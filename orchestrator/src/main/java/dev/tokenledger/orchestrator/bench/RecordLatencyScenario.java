@@ -38,8 +38,8 @@ final class RecordLatencyScenario implements Scenario {
     @Override
     public void run(BenchContext ctx, ScenarioResult result) {
         BenchProgress progress = ctx.progress();
-        Duration warmup = ctx.duration(Duration.ofMillis(1_000), Duration.ofSeconds(3));
-        Duration measure = ctx.duration(Duration.ofSeconds(2), Duration.ofSeconds(15));
+        Duration warmup = ctx.duration(Duration.ofMillis(300), Duration.ofSeconds(3));
+        Duration measure = ctx.duration(Duration.ofMillis(700), Duration.ofSeconds(15));
         progress.step("starting the service");
         try (Ledger ledger = ctx.env().openLedger("latency", Ledger.Mode.WORKER)) {
             UsageRecorder recorder = ledger.recorder();

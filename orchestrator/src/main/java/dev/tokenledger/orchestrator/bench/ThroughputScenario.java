@@ -31,8 +31,8 @@ final class ThroughputScenario implements Scenario {
     @Override
     public void run(BenchContext ctx, ScenarioResult result) {
         BenchProgress progress = ctx.progress();
-        Duration warmup = ctx.duration(Duration.ofSeconds(3), Duration.ofSeconds(20));
-        Duration window = ctx.duration(Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Duration warmup = ctx.duration(Duration.ofSeconds(2), Duration.ofSeconds(20));
+        Duration window = ctx.duration(Duration.ofSeconds(3), Duration.ofSeconds(30));
 
         Window.Rates naive = naive(ctx, result);
 
@@ -104,8 +104,8 @@ final class ThroughputScenario implements Scenario {
     private static Window.Rates naive(BenchContext ctx, ScenarioResult result) {
         BenchProgress progress = ctx.progress();
         progress.step("baseline (one JobRunr job per event): starting");
-        Duration warmup = ctx.duration(Duration.ofSeconds(2), Duration.ofSeconds(5));
-        Duration window = ctx.duration(Duration.ofSeconds(4), Duration.ofSeconds(20));
+        Duration warmup = ctx.duration(Duration.ofSeconds(1), Duration.ofSeconds(5));
+        Duration window = ctx.duration(Duration.ofSeconds(2), Duration.ofSeconds(20));
         try (NaiveDesign naive = new NaiveDesign(ctx.env(), "throughput_naive");
              ClickHouse counter = ctx.env().openClickHouse(naive.ledger().clickHouse().database(), false)) {
             naive.start();
