@@ -45,12 +45,18 @@ public final class RowBinaryWriter {
     private final int[] decimalLimitBits;
     private final byte[] header;
     // The rows, in a plain growable buffer: ByteArrayOutputStream synchronizes every write.
-    private byte[] buffer = new byte[4096];
+    private byte[] buffer;
     private int size;
     private int nextColumn;
     private int rowCount;
 
     public RowBinaryWriter(List<Column> columns) {
+        this(columns, 4096);
+    }
+
+    /** With room for {@code initialBytes} of rows before the buffer has to grow (a batch's expected size). */
+    public RowBinaryWriter(List<Column> columns, int initialBytes) {
+        this.buffer = new byte[Math.max(64, initialBytes)];
         if (columns.isEmpty()) {
             throw new IllegalArgumentException("at least one column is needed");
         }

@@ -125,7 +125,7 @@ public final class Reports {
                        sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
                        sum(cache_creation_tokens + cache_creation_1h_tokens) AS cache_creation,
                        sum(thoughts_tokens) AS thoughts, sum(total_tokens) AS total,
-                       sum(ifNull(cost_usd, toDecimal128(0, 12))) AS cost
+                       ifNull(sum(cost_usd), toDecimal128(0, 12)) AS cost
                 FROM llm_usage
                 WHERE %s
                 GROUP BY key

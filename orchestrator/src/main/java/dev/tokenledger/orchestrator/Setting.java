@@ -41,7 +41,7 @@ enum Setting {
     PRICING_MAX_SHRINK(Tier.FREQUENT, "TOKENLEDGER_PRICING_MAX_SHRINK", "0.20", false,
             "A price feed that would drop more than this share of the book's models is refused."),
     BATCH_MAX_EVENTS(Tier.FREQUENT, "TOKENLEDGER_BATCH_MAX_EVENTS", "20000", false, "The most events in one `usage_write` batch."),
-    BATCH_LINGER(Tier.FREQUENT, "TOKENLEDGER_BATCH_LINGER", "100ms", false,
+    BATCH_LINGER(Tier.FREQUENT, "TOKENLEDGER_BATCH_LINGER", "250ms", false,
             "Least time between two batches while events keep coming (an idle system writes the first event at once)."),
     JOB_RETRIES(Tier.FREQUENT, "TOKENLEDGER_JOB_RETRIES", "11", false,
             "JobRunr retries of a failed `usage_write` (backoff 3^n s; at least 10, i.e. 24.6 h; 11 is ~73 h)."),

@@ -56,7 +56,8 @@ final class UsageRows {
     }
 
     static byte[] encode(List<PricedEvent> events, long batchId, Instant ingestedAt) {
-        RowBinaryWriter w = new RowBinaryWriter(COLUMNS);
+        // ~300 bytes a row: sized once instead of doubling a 4 KB buffer a dozen times for a large batch.
+        RowBinaryWriter w = new RowBinaryWriter(COLUMNS, (int) Math.min(Integer.MAX_VALUE - 64, 320L * events.size()));
         for (PricedEvent p : events) {
             UsageEvent e = p.event();
             EventCost c = p.cost();

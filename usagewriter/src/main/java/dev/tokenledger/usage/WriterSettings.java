@@ -7,7 +7,10 @@ import java.time.Duration;
  *
  * @param maxBatchEvents the most events in one batch (one ClickHouse insert per month it spans)
  * @param linger         the least time between two seals while events keep coming: under load batches
- *                       grow instead of multiplying; an idle system seals the first event at once
+ *                       grow instead of multiplying; an idle system seals the first event at once. 250 ms:
+ *                       every batch costs ClickHouse a part (tens of ms of CPU in chDB, then merges), so
+ *                       at tens of thousands of events/s bigger batches are cheaper per event, while a
+ *                       quarter second keeps freshness under load well inside a second (see BENCHMARKS.md)
  * @param idlePoll       how often the sealer looks even when nothing woke it (a safety net for missed
  *                       notifications and for events held back by a long-running transaction)
  * @param jobRetries     JobRunr retries of a failed usage_write (backoff 3^n s: 10 retries cover ~24.6 h,
@@ -18,7 +21,7 @@ import java.time.Duration;
 public record WriterSettings(int maxBatchEvents, Duration linger, Duration idlePoll, int jobRetries,
                              Duration idempotencyWindow) {
 
-    public static final WriterSettings DEFAULTS = new WriterSettings(20_000, Duration.ofMillis(100),
+    public static final WriterSettings DEFAULTS = new WriterSettings(20_000, Duration.ofMillis(250),
             Duration.ofSeconds(1), 11, Duration.ofDays(7));
 
     public WriterSettings {

@@ -69,10 +69,12 @@ public final class BenchCommand implements Callable<Integer> {
         try (BenchProgress progress = new BenchProgress(err, System.console() != null)) {
             progress.scenario("setup");
             progress.step("starting the databases");
+            long cleanupStarted;
             try (BenchEnvironment env = BenchEnvironment.open(base)) {
                 Map<String, Object> machine = MachineInfo.describe(env.postgresVersion(),
                         env.embeddedPostgres() ? "embedded" : "server", env.clickHouseVersion(),
                         env.embeddedClickHouse() ? "embedded (chDB)" : "server");
+                header.put("setup_s", Latencies.round((System.nanoTime() - started) / 1e9));
                 progress.clear();
                 out.println("  " + env.describe());
                 out.println("  " + machine.get("cores") + " cores, " + (MachineInfo.totalMemory() >> 20) + " MiB, "
@@ -108,7 +110,9 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 progress.scenario("cleanup");
                 progress.step("dropping the benchmark databases");
+                cleanupStarted = System.nanoTime();
             }
+            header.put("cleanup_s", Latencies.round((System.nanoTime() - cleanupStarted) / 1e9));
         }
         double total = (System.nanoTime() - started) / 1e9;
         header.put("finished_at", Instant.now().toString());

@@ -179,6 +179,11 @@ final class BenchEnvironment implements AutoCloseable {
         return ("tlbench_" + runId + "_" + name.replaceAll("[^A-Za-z0-9]", "_")).toLowerCase(Locale.ROOT);
     }
 
+    /** A directory on the file system of the embedded PostgreSQL's WAL (the run's home otherwise). */
+    Path walFileSystem() {
+        return runHome;
+    }
+
     /** Measures CPU of this JVM and, when embedded, of PostgreSQL. */
     CpuMeter cpuMeter() {
         return new CpuMeter(embeddedPostgres() ? runHome.resolve("postgres") : null);
@@ -235,6 +240,10 @@ final class BenchEnvironment implements AutoCloseable {
     }
 
     HikariDataSource pool(String database, int size) {
+        return pool(database, size, base.postgres().connectionTimeout());
+    }
+
+    HikariDataSource pool(String database, int size, Duration connectionTimeout) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("tokenledger-bench");
         config.setJdbcUrl(jdbcUrl(database));
@@ -242,7 +251,7 @@ final class BenchEnvironment implements AutoCloseable {
         config.setPassword(pgPassword);
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(1);
-        config.setConnectionTimeout(base.postgres().connectionTimeout().toMillis());
+        config.setConnectionTimeout(connectionTimeout.toMillis());
         config.addDataSourceProperty("ApplicationName", "tokenledger-bench");
         return new HikariDataSource(config);
     }

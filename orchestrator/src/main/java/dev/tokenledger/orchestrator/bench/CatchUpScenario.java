@@ -158,7 +158,7 @@ final class CatchUpScenario implements Scenario {
     /** The naive design draining a queue of its own jobs (enqueued with its workers stopped). */
     private static double naive(BenchContext ctx, ScenarioResult result) throws InterruptedException {
         BenchProgress progress = ctx.progress();
-        int jobs = ctx.count(100, 3_000);
+        int jobs = ctx.count(50, 1_000);
         progress.step("baseline (one JobRunr job per event): enqueuing " + jobs + " jobs");
         try (NaiveDesign naive = new NaiveDesign(ctx.env(), "catchup_naive")) {
             BenchTraffic traffic = new BenchTraffic(99);
