@@ -105,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
                     results.add(r);
                     progress.clear();
                     out.printf(Locale.ROOT, "  %-15s %s in %.1fs%n", s.name(), r.status.equals("ok") ? "done" : "FAILED: "
-                            + r.error, r.seconds);
+                            + (r.error == null ? "" : r.error.lines().findFirst().orElse("")), r.seconds);
                     out.flush();
                 }
                 progress.scenario("cleanup");

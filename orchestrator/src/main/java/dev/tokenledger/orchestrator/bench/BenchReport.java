@@ -21,7 +21,9 @@ final class BenchReport {
         rows.add(new String[] {"scenario", "figure", "value", "target", "met", "baseline", "vs baseline"});
         for (ScenarioResult r : results) {
             if (!r.status.equals("ok")) {
-                rows.add(new String[] {r.scenario, r.status.toUpperCase() + ": " + r.error, "", "", "", "", ""});
+                String error = r.error == null ? "" : r.error.lines().findFirst().orElse("");
+                rows.add(new String[] {r.scenario, r.status.toUpperCase() + ": "
+                        + (error.length() > 100 ? error.substring(0, 100) + "…" : error), "", "", "", "", ""});
                 continue;
             }
             for (Figure f : r.figures) {
