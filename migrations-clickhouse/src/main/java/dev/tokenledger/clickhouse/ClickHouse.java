@@ -27,6 +27,14 @@ public interface ClickHouse extends AutoCloseable {
     }
 
     /**
+     * Runs a query and returns its output as {@code TabSeparated} text, no header: for bulk export, e.g.
+     * straight into PostgreSQL's {@code COPY ... FROM STDIN} (same escaping, NULL as {@code \N}).
+     */
+    default byte[] queryTabSeparated(String sql, Map<String, String> params) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not export TabSeparated");
+    }
+
+    /**
      * Inserts one batch. The backend always sends {@code insert_deduplicate=1},
      * {@code deduplicate_blocks_in_dependent_materialized_views=1} and {@code async_insert=0} along with
      * the batch's deduplication token, so a repeated batch is dropped by the table and by every

@@ -52,6 +52,11 @@ public final class EmbeddedClickHouse implements ClickHouse {
         return TabSeparatedRows.parse(connection.query(sql, TabSeparatedRows.FORMAT, QueryParameters.escaped(params)));
     }
 
+    @Override
+    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
+        return connection.query(sql, "TabSeparated", QueryParameters.escaped(params));
+    }
+
     /**
      * Streams the batch's RowBinaryWithNamesAndTypes bytes through chDB's streaming insert, with the
      * exactly-once settings in the statement's SETTINGS clause.

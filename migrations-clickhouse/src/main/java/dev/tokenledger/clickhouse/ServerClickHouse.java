@@ -142,6 +142,12 @@ public final class ServerClickHouse implements ClickHouse {
         return TabSeparatedRows.parse(fetch(sql, new LinkedHashMap<>(QueryParameters.escaped(params)), tsv));
     }
 
+    @Override
+    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
+        return fetch(sql, new LinkedHashMap<>(QueryParameters.escaped(params)),
+                new QuerySettings().setFormat(ClickHouseFormat.TabSeparated));
+    }
+
     /** Runs a query and reads its whole output, releasing the connection whatever happens. */
     private byte[] fetch(String sql, Map<String, Object> params, QuerySettings querySettings) {
         QueryResponse response = await(() -> client.query(sql, params, querySettings));

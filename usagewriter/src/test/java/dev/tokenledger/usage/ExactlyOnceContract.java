@@ -237,6 +237,13 @@ abstract class ExactlyOnceContract {
         assertThat(pipeline.rollupTokens()).isEqualTo(expectedTokens);
         assertThat(pipeline.rawCost()).isEqualByComparingTo(expectedCost);
         assertThat(pipeline.rollupCost()).isEqualByComparingTo(expectedCost);
+        for (String rollup : List.of("llm_usage_daily_by_user", "llm_usage_daily_by_model", "llm_usage_daily_by_agent")) {
+            var sums = clickHouse.query("SELECT sum(events) AS events, sum(total_tokens) AS tokens, sum(cost_usd) AS cost"
+                    + " FROM " + rollup).getFirst();
+            assertThat(sums.int64("events")).as(rollup + " events").isEqualTo(events.size());
+            assertThat(sums.int64("tokens")).as(rollup + " tokens").isEqualTo(expectedTokens);
+            assertThat(sums.decimal("cost")).as(rollup + " cost").isEqualByComparingTo(expectedCost);
+        }
         ReconcileReport report = pipeline.reconciler.reconcile(LocalDate.now(ZoneOffset.UTC).minusDays(60),
                 LocalDate.now(ZoneOffset.UTC));
         assertThat(report.clean()).as("reconcile: %s", report).isTrue();

@@ -58,6 +58,10 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         List<Scenario> chosen = choose(scenarios);
+        // The naive baseline enqueues thousands of jobs a second; JobRunr warns about each slow filter pass.
+        if (org.slf4j.LoggerFactory.getLogger("org.jobrunr.jobs.filters") instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         LedgerConfig base = LedgerConfig.fromEnvironment();
         long started = System.nanoTime();
         Instant startedAt = Instant.now();
