@@ -171,6 +171,22 @@ class UsageRecorderTest {
     }
 
     @Test
+    void closingTheRecorderCommitsEverythingItAlreadyAcceptedBeforeReturning() throws Exception {
+        List<CompletableFuture<List<RecordResult>>> pending = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pending.add(recorder.recordAsync(TestEvents.events(20)));
+        }
+        recorder.close();
+        for (CompletableFuture<List<RecordResult>> f : pending) {
+            assertThat(f).isCompleted();
+            assertThat(f.join()).extracting(RecordResult::status).containsOnly(RecordResult.Status.ACCEPTED);
+        }
+        assertThat(count("SELECT count(*) FROM usage_event")).isEqualTo(1_000);
+        assertThatThrownBy(() -> recorder.recordAsync(TestEvents.events(1))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("shut down");
+    }
+
+    @Test
     void recordFailsFastWithAClearErrorWhenPostgresIsUnreachable() {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/nowhere");
