@@ -43,8 +43,13 @@ public final class UsageRecorder implements AutoCloseable {
         this.committer = new GroupCommitter(dataSource, settings, onCommitted);
     }
 
-    /** Durable on return. Throws {@link RecordFailedException} if PostgreSQL cannot commit within the timeout. */
+    /**
+     * Durable on return. Throws {@link RecordFailedException} if PostgreSQL cannot commit within
+     * {@link RecorderSettings#recordTimeout()}: that bound covers the whole call, waiting for room in a full
+     * buffer included.
+     */
     public List<RecordResult> record(List<UsageEvent> events) {
+        long deadline = System.nanoTime() + settings.recordTimeout().toNanos();
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
             return checked.merge(List.of());
@@ -56,12 +61,13 @@ public final class UsageRecorder implements AutoCloseable {
         }
         CompletableFuture<List<RecordResult>> future;
         try {
-            future = committer.submit(checked.candidates, settings.recordTimeout().toNanos());
+            future = committer.submit(checked.candidates, deadline - System.nanoTime());
         } catch (BufferFullException e) {
             throw new RecordFailedException("record() timed out waiting for room to commit: " + e.getMessage(), e);
         }
         try {
-            return checked.merge(future.get(settings.recordTimeout().toNanos(), TimeUnit.NANOSECONDS));
+            // What is left of the one timeout: time spent waiting for room is not granted a second time.
+            return checked.merge(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             throw new RecordFailedException("PostgreSQL did not commit within " + settings.recordTimeout()
                     + "; the events may or may not be durable: retry with the same event ids", e);

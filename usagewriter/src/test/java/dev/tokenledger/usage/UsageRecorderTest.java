@@ -204,6 +204,31 @@ class UsageRecorderTest {
         }
     }
 
+    /**
+     * Regression (found while building the PostgreSQL-outage chaos scenario): record() waited up to its
+     * timeout for room in a full buffer, then up to the whole timeout again for the commit.
+     */
+    @Test
+    void aCallThatFirstWaitsForRoomInAFullBufferStillFailsWithinItsOneTimeout() throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/nowhere");
+        config.setUsername("postgres");
+        config.setConnectionTimeout(1_500); // each failing commit holds its group this long
+        config.setInitializationFailTimeout(-1);
+        Duration timeout = Duration.ofSeconds(2);
+        RecorderSettings oneSlot = new RecorderSettings(1, 10, 10, Duration.ZERO, timeout,
+                RecorderSettings.DEFAULTS.maxFutureSkew(), RecorderSettings.DEFAULTS.retention());
+        try (HikariDataSource unreachable = new HikariDataSource(config);
+             UsageRecorder failing = new UsageRecorder(unreachable, oneSlot, InstantSource.system())) {
+            var first = Executors.newSingleThreadExecutor().submit(() -> failing.record(TestEvents.events(10)));
+            Thread.sleep(100); // the first call's events fill the buffer; the next call waits for room
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> failing.record(TestEvents.events(10))).isInstanceOf(RecordFailedException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(timeout.plusMillis(300));
+            assertThatThrownBy(first::get).hasCauseInstanceOf(RecordFailedException.class);
+        }
+    }
+
     private static long count(String sql) throws SQLException {
         try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
