@@ -122,7 +122,7 @@ public final class Ledger implements AutoCloseable {
         JacksonJsonMapper json = new JacksonJsonMapper();
         Holder<OnboardNewWorkTask> onboard = new Holder<>();
         this.writer = remember(new UsageWriter(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), jobs,
-                () -> onboard.run(OnboardNewWorkTask::runTaskThreadSafe), config.writer(), clock));
+                jobStorage, () -> onboard.run(OnboardNewWorkTask::runTaskThreadSafe), config.writer(), clock));
         UsagePurgeJob purgeJob = new UsagePurgeJob(new UsagePurger(postgres.dataSource(),
                 config.writer().idempotencyWindow(), clock));
         Map<Class<?>, Object> handlers = Map.of(

@@ -58,15 +58,16 @@ final class BatchWriter {
     private final InstantSource clock;
     private final WriteListener listener;
 
-    /** Hooks for metrics: what was written, and how long it took. */
+    /** Hooks for metrics and recovery: what was written, after how many attempts, and how long it took. */
     interface WriteListener {
-        void written(long batchId, int events, long nanos);
+        /** The batch is in ClickHouse and marked written; {@code previousAttempts} came before this one. */
+        void written(long batchId, int events, long nanos, int previousAttempts);
 
         void failed(long batchId, RuntimeException error);
 
         WriteListener NONE = new WriteListener() {
             @Override
-            public void written(long batchId, int events, long nanos) {
+            public void written(long batchId, int events, long nanos, int previousAttempts) {
             }
 
             @Override
@@ -96,7 +97,7 @@ final class BatchWriter {
             List<PricedEvent> written = writeToClickHouse(batch, previousAttempts);
             boolean marked = store.markWritten(batchId, written, clock.instant());
             if (marked) {
-                listener.written(batchId, written.size(), System.nanoTime() - started);
+                listener.written(batchId, written.size(), System.nanoTime() - started, previousAttempts);
             }
         } catch (RuntimeException e) {
             listener.failed(batchId, e);

@@ -11,6 +11,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jobrunr.scheduling.JobRequestScheduler;
+import org.jobrunr.storage.StorageProvider;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -33,24 +34,60 @@ public final class UsageWriter implements AutoCloseable {
     private final BatchSealer sealer;
     private final BatchWriter batchWriter;
     private final UsageWriteJob job;
+    private final RetryNudge nudge;
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running;
     private Thread sealerThread;
     private Thread listenerThread;
 
+    /**
+     * A writer without the recovery nudge: after a ClickHouse outage, failed usage_write jobs wait for their
+     * next retry (3^n s). Prefer the constructor taking JobRunr's {@link StorageProvider}.
+     */
     public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock) {
-        this(dataSource, clickHouse, pricer, jobs, wakeJobWorkers, settings, clock, BatchWriter.WriteListener.NONE);
+        this(dataSource, clickHouse, pricer, jobs, null, wakeJobWorkers, settings, clock,
+                BatchWriter.WriteListener.NONE);
+    }
+
+    /**
+     * @param jobStorage JobRunr's storage: once ClickHouse answers again after failures, the usage_write jobs
+     *                   waiting for a retry are queued at once instead of after their backoff (see
+     *                   {@link RetryNudge})
+     */
+    public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+                       StorageProvider jobStorage, Runnable wakeJobWorkers, WriterSettings settings,
+                       InstantSource clock) {
+        this(dataSource, clickHouse, pricer, jobs, jobStorage, wakeJobWorkers, settings, clock,
+                BatchWriter.WriteListener.NONE);
     }
 
     UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
-                Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock,
+                StorageProvider jobStorage, Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock,
                 BatchWriter.WriteListener listener) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
-        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, listener);
+        this.nudge = jobStorage == null ? null : new RetryNudge(jobStorage, wakeJobWorkers, clock);
+        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock,
+                nudge == null ? listener : withNudge(listener, nudge));
         this.job = new UsageWriteJob(batchWriter);
+    }
+
+    private static BatchWriter.WriteListener withNudge(BatchWriter.WriteListener listener, RetryNudge nudge) {
+        return new BatchWriter.WriteListener() {
+            @Override
+            public void written(long batchId, int events, long nanos, int previousAttempts) {
+                listener.written(batchId, events, nanos, previousAttempts);
+                nudge.succeeded(previousAttempts);
+            }
+
+            @Override
+            public void failed(long batchId, RuntimeException error) {
+                listener.failed(batchId, error);
+                nudge.failed();
+            }
+        };
     }
 
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
@@ -168,6 +205,9 @@ public final class UsageWriter implements AutoCloseable {
     public synchronized void close() {
         running = false;
         wake.release();
+        if (nudge != null) {
+            nudge.close();
+        }
         for (Thread t : new Thread[] {sealerThread, listenerThread}) {
             if (t != null) {
                 try {
