@@ -51,12 +51,33 @@ final class BatchWriter {
             WHERE batch_id = {batch:UInt64}
               AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time <= {to:DateTime64(3, 'UTC')}
             GROUP BY month""";
+    /**
+     * How many blocks llm_usage took after the oldest part holding this batch's month: an upper bound on
+     * the inserts since that month was written (every insert takes a new block number; merges keep theirs).
+     */
+    private static final String BLOCKS_SINCE = """
+            SELECT
+                (SELECT max(max_block_number) FROM system.parts
+                  WHERE database = currentDatabase() AND table = 'llm_usage') AS newest,
+                (SELECT min(min_block_number) FROM system.parts
+                  WHERE database = currentDatabase() AND table = 'llm_usage' AND active
+                    AND name IN (SELECT _part FROM llm_usage
+                                  WHERE batch_id = {batch:UInt64} AND toYYYYMM(event_time) = {month:UInt32}
+                                    AND event_time >= {from:DateTime64(3, 'UTC')}
+                                    AND event_time <= {to:DateTime64(3, 'UTC')})) AS ours""";
+    /**
+     * A month already in llm_usage is sent again (same rows, same token) only while its token is surely
+     * still remembered: fewer inserts than half of non_replicated_deduplication_window (10,000 on llm_usage
+     * and llm_usage_daily, see V1 and V2) have landed since.
+     */
+    static final long RESEND_WITHIN_INSERTS = 5_000;
 
     private final BatchStore store;
     private final ClickHouse clickHouse;
     private final EventPricer pricer;
     private final InstantSource clock;
     private final WriteListener listener;
+    private volatile long resendWithinInserts = RESEND_WITHIN_INSERTS;
 
     /** Hooks for metrics and recovery: what was written, after how many attempts, and how long it took. */
     interface WriteListener {
@@ -83,6 +104,11 @@ final class BatchWriter {
         this.pricer = pricer;
         this.clock = clock;
         this.listener = listener;
+    }
+
+    /** For tests: as if more inserts than {@code n} always landed between two attempts. */
+    void resendWithinInserts(long n) {
+        this.resendWithinInserts = n;
     }
 
     void write(long batchId) {
@@ -154,13 +180,23 @@ final class BatchWriter {
         List<PricedEvent> written = new ArrayList<>(rows.size());
         for (Map.Entry<Integer, List<PricedEvent>> month : byMonth.entrySet()) {
             List<PricedEvent> monthRows = month.getValue();
+            Set<UUID> excluded = excludedByMonth.computeIfAbsent(month.getKey(), m -> new HashSet<>());
             if (present.getOrDefault(month.getKey(), 0L) == monthRows.size()) {
-                LOG.info("usage batch {} month {}: already in ClickHouse from an earlier attempt", batchId,
-                        month.getKey());
+                // In llm_usage from an earlier attempt, but llm_usage_daily may lack it: the view writes its own
+                // part after the table's, so a server that died in between (or a failing view) left the rollup
+                // short. While the token is surely remembered, the same block goes again: llm_usage drops it,
+                // the view (deduplicate_blocks_in_dependent_materialized_views) writes only what it lacks.
+                if (tokenStillRemembered(batch, month.getKey())) {
+                    insert(batchId, month.getKey(), monthRows, excluded, ingestedAt);
+                    LOG.info("usage batch {} month {}: already in llm_usage from an earlier attempt; sent again under"
+                            + " its token so the rollup has it too", batchId, month.getKey());
+                } else {
+                    LOG.warn("usage batch {} month {}: already in llm_usage from an attempt too long ago to send it"
+                            + " again safely; reconcile shows whether llm_usage_daily has it", batchId, month.getKey());
+                }
                 written.addAll(monthRows);
                 continue;
             }
-            Set<UUID> excluded = excludedByMonth.computeIfAbsent(month.getKey(), m -> new HashSet<>());
             written.addAll(insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt, rows));
         }
         return written;
@@ -232,6 +268,17 @@ final class BatchWriter {
             present.put((int) r.int64("month"), r.int64("events"));
         }
         return present;
+    }
+
+    /** True while fewer than {@link #resendWithinInserts} inserts landed in llm_usage after this month's part. */
+    private boolean tokenStillRemembered(UsageBatchRecord batch, int month) {
+        List<Row> rows = clickHouse.query(BLOCKS_SINCE, Map.of(
+                "batch", Long.toString(batch.getBatchId()),
+                "month", Integer.toString(month),
+                "from", CH_TIME.format(batch.getMinEventTime().toInstant()),
+                "to", CH_TIME.format(batch.getMaxEventTime().toInstant())));
+        long since = rows.getFirst().int64("newest") - rows.getFirst().int64("ours");
+        return since >= 0 && since < resendWithinInserts;
     }
 
     static int month(Instant t) {

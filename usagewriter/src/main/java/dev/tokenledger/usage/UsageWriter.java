@@ -90,6 +90,11 @@ public final class UsageWriter implements AutoCloseable {
         };
     }
 
+    /** For tests: see {@link BatchWriter#resendWithinInserts(long)}. */
+    void resendWithinInserts(long n) {
+        batchWriter.resendWithinInserts(n);
+    }
+
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
     public UsageWriteJob job() {
         return job;
