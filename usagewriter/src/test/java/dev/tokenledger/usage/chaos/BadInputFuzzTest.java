@@ -119,7 +119,7 @@ class BadInputFuzzTest {
         assertValid(event);
     }
 
-    @Property(tries = 40)
+    @Property // tries: jqwik.tries.default (10 quick, 200 under -Pchaos)
     void aMixedListIsSplitExactlyAndEveryGoodEventIsRecordedAndWrittenAsGiven(@ForAll("mixedLists") List<Offer> offers)
             throws SQLException {
         List<UsageEvent> events = offers.stream().map(Offer::event).toList();

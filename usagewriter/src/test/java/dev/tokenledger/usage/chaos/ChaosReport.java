@@ -36,8 +36,14 @@ record ChaosReport(String scenario, String load, String faults, long accepted, l
         return d == null ? "—" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
-    /** Prints the outcome and appends it to {@link #RESULTS}. */
+    /** Prints the outcome and appends it to {@link #RESULTS} (scenarios run two at a time). */
     ChaosReport publish() {
+        synchronized (ChaosReport.class) {
+            return publishAlone();
+        }
+    }
+
+    private ChaosReport publishAlone() {
         System.out.println("[chaos] RESULT " + row());
         try {
             boolean fresh = !Files.exists(RESULTS);

@@ -11,6 +11,8 @@ import dev.tokenledger.usage.WriterSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * comes back on the same port and data. Events keep being accepted throughout; no usage_write job ends
  * FAILED; after recovery the backlog drains by itself and reconcile is clean.
  */
+@Execution(ExecutionMode.CONCURRENT)
 @Tag(Chaos.TAG)
 @Tag("chaos-clickhouse-outage")
 class ClickHouseOutageChaosTest {

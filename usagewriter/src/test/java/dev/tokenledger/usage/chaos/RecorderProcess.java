@@ -62,7 +62,13 @@ public final class RecorderProcess {
             System.out.println("READY");
             System.out.flush();
             for (long[] block : resend) {
-                send(recorder, journal, stream, block[0], (int) block[1]);
+                // A client retries a call it never heard back from until it gets an answer.
+                for (int attempt = 1; !send(recorder, journal, stream, block[0], (int) block[1]); attempt++) {
+                    if (attempt == 30) {
+                        throw new IllegalStateException("block " + block[0] + " still fails after 30 attempts");
+                    }
+                    Thread.sleep(1_000);
+                }
             }
             if (!runUntilKilled) {
                 System.out.println("DONE");
@@ -83,18 +89,21 @@ public final class RecorderProcess {
         }
     }
 
-    private static void send(UsageRecorder recorder, FileChannel journal, String stream, long first, int count) {
+    /** One record() call for events [first, first + count) of the stream; false if it threw. */
+    private static boolean send(UsageRecorder recorder, FileChannel journal, String stream, long first, int count) {
         List<UsageEvent> events = new ArrayList<>(count);
         for (long i = first; i < first + count; i++) {
             events.add(ChaosEvents.numbered(stream, i));
         }
-        append(journal, "S " + first + " " + count + "\n");
+        long started = System.nanoTime();
+        append(journal, "S " + first + " " + count + " " + millis(0) + "\n");
         List<RecordResult> results;
         try {
             results = recorder.record(events);
         } catch (RecordFailedException e) {
-            append(journal, "F " + first + " " + count + "\n");
-            return;
+            append(journal, "F " + first + " " + count + " " + millis(started) + " " + e.getMessage().replace('\n', ' ')
+                    + "\n");
+            return false;
         }
         // Only now, after record() returned: the caller's acknowledgement, flushed before anything else.
         StringBuilder acks = new StringBuilder(count * 40);
@@ -104,8 +113,16 @@ public final class RecorderProcess {
             }
             acks.append("A ").append(r.eventId()).append(' ').append(r.status()).append('\n');
         }
-        acks.append("D ").append(first).append(' ').append(count).append('\n');
+        acks.append("D ").append(first).append(' ').append(count).append(' ').append(millis(started)).append('\n');
         append(journal, acks.toString());
+        return true;
+    }
+
+    private static final long BOOT = System.nanoTime();
+
+    /** Milliseconds since {@code since} (0: since the process started), for reading a journal afterwards. */
+    private static long millis(long since) {
+        return (System.nanoTime() - (since == 0 ? BOOT : since)) / 1_000_000;
     }
 
     private static void append(FileChannel journal, String text) {

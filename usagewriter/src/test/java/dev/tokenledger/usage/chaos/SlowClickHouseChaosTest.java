@@ -12,6 +12,8 @@ import dev.tokenledger.usage.WriterSettings;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * ClickHouse and are written, but the answer comes too late (the classic timed-out insert that actually
  * succeeded); some arrive only after the client gave up, possibly after its retry. Nothing may count twice.
  */
+@Execution(ExecutionMode.CONCURRENT)
 @Tag(Chaos.TAG)
 @Tag("chaos-slow-clickhouse")
 class SlowClickHouseChaosTest {

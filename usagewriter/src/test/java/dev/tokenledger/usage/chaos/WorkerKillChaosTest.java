@@ -14,6 +14,8 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * own and is killed with SIGKILL at random moments under steady load, then started again: 20 times in the
  * full run, 3 in the quick one. Nothing may be lost or counted twice, raw and rollup to the last digit.
  */
+@Execution(ExecutionMode.CONCURRENT)
 @Tag(Chaos.TAG)
 @Tag("chaos-worker-kill")
 class WorkerKillChaosTest {
