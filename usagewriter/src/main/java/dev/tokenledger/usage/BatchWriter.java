@@ -178,6 +178,7 @@ final class BatchWriter {
 
         Map<Integer, Long> present = previousAttempts > 0 ? monthsPresent(batch) : Map.of();
         List<PricedEvent> written = new ArrayList<>(rows.size());
+        Map<Integer, SentMonth> sent = new TreeMap<>();
         for (Map.Entry<Integer, List<PricedEvent>> month : byMonth.entrySet()) {
             List<PricedEvent> monthRows = month.getValue();
             Set<UUID> excluded = excludedByMonth.computeIfAbsent(month.getKey(), m -> new HashSet<>());
@@ -197,9 +198,67 @@ final class BatchWriter {
                 written.addAll(monthRows);
                 continue;
             }
-            written.addAll(insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt, rows));
+            List<PricedEvent> inserted = insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt, rows);
+            sent.put(month.getKey(), new SentMonth(inserted, excluded));
+            written.addAll(inserted);
         }
+        verifyArrived(batch, sent, ingestedAt);
         return written;
+    }
+
+    /** What one insert sent: the rows (dead letters excluded) and the excluded ids its token names. */
+    private record SentMonth(List<PricedEvent> rows, Set<UUID> excluded) {
+    }
+
+    /**
+     * Checks that every month ClickHouse acknowledged is in llm_usage. A month that is not was dropped as a
+     * duplicate of its own token: ClickHouse wrote the token to its deduplication log, then died before it
+     * committed the part (SIGKILL between the two, seen in the ClickHouse-crash chaos scenario), and drops
+     * every re-send since. Its rows then go into llm_usage directly, without passing the materialized view
+     * again: the view either committed them before the crash or took them from the insert just made (it keeps
+     * its own deduplication log).
+     */
+    private void verifyArrived(UsageBatchRecord batch, Map<Integer, SentMonth> sent, Instant ingestedAt) {
+        if (sent.values().stream().allMatch(m -> m.rows().isEmpty())) {
+            return;
+        }
+        Map<Integer, Long> present = monthsPresent(batch);
+        for (Map.Entry<Integer, SentMonth> month : sent.entrySet()) {
+            int expected = month.getValue().rows().size();
+            long there = present.getOrDefault(month.getKey(), 0L);
+            if (there == expected || expected == 0) {
+                continue;
+            }
+            if (there != 0) {
+                throw new IllegalStateException("usage batch " + batch.getBatchId() + " month " + month.getKey()
+                        + ": ClickHouse holds " + there + " of its " + expected + " rows after the insert");
+            }
+            LOG.warn("usage batch {} month {}: ClickHouse acknowledged the insert but holds none of its {} rows (it"
+                    + " remembers the token of an insert that died before its part was committed); writing them into {}"
+                    + " directly", batch.getBatchId(), month.getKey(), expected, TABLE);
+            store.underBatchLock(batch.getBatchId(), () -> {
+                if (monthsPresent(batch).getOrDefault(month.getKey(), 0L) == 0) { // not repaired by another attempt
+                    attachDirectly(batch.getBatchId(), month.getKey(), month.getValue(), ingestedAt);
+                }
+            });
+        }
+    }
+
+    /**
+     * Writes a month into llm_usage without an insert into it (so without the view): into a table of the same
+     * structure first, whose partition is then attached to llm_usage.
+     */
+    private void attachDirectly(long batchId, int month, SentMonth sent, Instant ingestedAt) {
+        String staging = TABLE + "_repair_" + batchId + "_" + month;
+        clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+        clickHouse.execute("CREATE TABLE " + staging + " AS " + TABLE);
+        try {
+            clickHouse.insert(new InsertBatch(staging, UsageRows.encode(sent.rows(), batchId, ingestedAt),
+                    sent.rows().size(), token(batchId, month, sent.excluded()) + "/repair"));
+            clickHouse.execute("ALTER TABLE " + TABLE + " ATTACH PARTITION ID '" + month + "' FROM " + staging);
+        } finally {
+            clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+        }
     }
 
     /** Inserts one month; a row ClickHouse rejects is isolated into the dead-letter table and the rest written. */
