@@ -113,7 +113,15 @@ public final class Ledger implements AutoCloseable {
 
     private static ClickHouse openClickHouse(LedgerConfig config) {
         if (config.embeddedClickHouse()) {
-            return EmbeddedClickHouse.open(config.home().resolve("clickhouse"), config.clickHouseDatabase());
+            java.nio.file.Path dir = config.home().resolve("clickhouse");
+            try {
+                return EmbeddedClickHouse.open(dir, config.clickHouseDatabase());
+            } catch (dev.tokenledger.clickhouse.ClickHouseException e) {
+                throw new ConfigException("could not open the embedded ClickHouse in " + dir + " (" + e.getMessage()
+                        + "). Most often another tokenledger process (`serve` or `demo`) has it open: chDB opens a data"
+                        + " directory in one process only. Stop that process, use its HTTP API, or point "
+                        + Setting.CLICKHOUSE_URL.env + " at a ClickHouse server");
+            }
         }
         return ServerClickHouse.open(config.clickHouseServer());
     }
