@@ -19,7 +19,7 @@ import java.util.List;
  * <p>With no keys configured the API is open, which is allowed only when the operator declared the
  * machine local-only ({@code TOKENLEDGER_LOCAL_ONLY=true}); configured keys are always required.
  */
-public final class ApiKeys {
+final class ApiKeys {
     static final String HEADER = "X-Api-Key";
     private static final String BEARER = "Bearer ";
 
@@ -30,7 +30,7 @@ public final class ApiKeys {
     }
 
     /** Throws {@link ConfigException} when there are no keys and the machine is not declared local-only. */
-    public static ApiKeys of(LedgerConfig.Http http) {
+    static ApiKeys of(LedgerConfig.Http http) {
         if (http.apiKeys().isEmpty() && !http.localOnly()) {
             throw new ConfigException("TOKENLEDGER_API_KEYS is not set: the HTTP API will not start without API"
                     + " keys unless TOKENLEDGER_LOCAL_ONLY=true says this machine is local-only");
@@ -39,7 +39,7 @@ public final class ApiKeys {
     }
 
     /** True when no key is needed (none configured, local-only). */
-    public boolean open() {
+    boolean open() {
         return hashes.isEmpty();
     }
 

@@ -15,9 +15,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     static final int RETRY_AFTER_SECONDS = 5;
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     /** A route Javalin serves. */
     record Route(String method, String path) {
@@ -45,6 +48,14 @@ public final class HttpApi implements AutoCloseable {
         this.metrics = metrics;
         this.routes = routes;
         this.host = host;
+    }
+
+    /**
+     * Throws {@link dev.tokenledger.orchestrator.ConfigException} when the API would run without keys on
+     * a machine not declared local-only; {@code serve} asks before it starts anything else.
+     */
+    public static void requireCredentials(LedgerConfig.Http config) {
+        ApiKeys.of(config);
     }
 
     /** Starts serving on {@code TOKENLEDGER_HTTP_PORT} (0: any free port). */
@@ -64,6 +75,11 @@ public final class HttpApi implements AutoCloseable {
             c.startup.showOldJavalinVersionWarning = false;
             c.jetty.host = host;
             c.jetty.port = config.port();
+            c.jetty.modifyServer(server -> {
+                // On stop, refuse new requests but let those in flight (a POST waiting on its commit) answer.
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+            });
             c.http.maxRequestSize = config.maxBodyBytes();
             c.concurrency.useVirtualThreads = true;
             c.jsonMapper(new JavalinJackson(ApiJson.MAPPER, true));
@@ -148,7 +164,7 @@ public final class HttpApi implements AutoCloseable {
         return routes;
     }
 
-    /** Stops accepting requests; requests in flight finish first (Jetty's graceful stop). */
+    /** Stops accepting requests; requests in flight get up to 10 s to answer (Jetty's graceful stop). */
     @Override
     public void close() {
         app.stop();

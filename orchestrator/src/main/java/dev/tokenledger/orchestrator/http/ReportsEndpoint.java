@@ -21,6 +21,10 @@ final class ReportsEndpoint {
     private static final String BY_VALUES = Arrays.stream(Reports.By.values()).map(Reports.By::label)
             .collect(Collectors.joining(", "));
 
+    /** ClickHouse's Date type stops at 2149; a date outside these bounds is a client's typo, not a question. */
+    static final LocalDate EARLIEST = LocalDate.of(1970, 1, 1);
+    static final LocalDate LATEST = LocalDate.of(2100, 12, 31);
+
     private final Reports reports;
 
     ReportsEndpoint(Reports reports) {
@@ -61,12 +65,17 @@ final class ReportsEndpoint {
         if (value == null || value.isBlank()) {
             return otherwise;
         }
+        LocalDate date;
         try {
-            return LocalDate.parse(value);
+            date = LocalDate.parse(value);
         } catch (DateTimeParseException e) {
             throw ApiException.badParameter(name, "must be a date (YYYY-MM-DD, UTC), got '"
                     + EventFields.abbreviate(value) + "'");
         }
+        if (date.isBefore(EARLIEST) || date.isAfter(LATEST)) {
+            throw ApiException.badParameter(name, "must be between " + EARLIEST + " and " + LATEST + ", got " + date);
+        }
+        return date;
     }
 
     private static int limit(Context ctx) {

@@ -162,6 +162,13 @@ class HttpApiTest {
 
         assertThat(reply.status()).isEqualTo(413);
         assertThat(reply.json().get("error").asText()).contains("TOKENLEDGER_MAX_BODY_BYTES");
+
+        // Without a Content-Length (chunked), the limit is enforced while reading.
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        ApiClient.Reply chunked = client.send(client.request("/v1/usage")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))));
+        assertThat(chunked.status()).isEqualTo(413);
+        assertThat(chunked.json().get("error").asText()).contains("TOKENLEDGER_MAX_BODY_BYTES");
     }
 
     @Test
@@ -189,6 +196,8 @@ class HttpApiTest {
         assertThat(parameter(client.get("/v1/reports/model?from=last-week"))).isEqualTo("from");
         assertThat(parameter(client.get("/v1/reports/model?to=2026-02-30"))).isEqualTo("to");
         assertThat(parameter(client.get("/v1/reports/model?from=2026-03-02&to=2026-03-01"))).isEqualTo("from");
+        assertThat(parameter(client.get("/v1/reports/model?to=2999-01-01"))).isEqualTo("to");
+        assertThat(parameter(client.get("/v1/reports/model?from=0001-01-01"))).isEqualTo("from");
         assertThat(parameter(client.get("/v1/reports/model?limit=0"))).isEqualTo("limit");
         assertThat(parameter(client.get("/v1/reports/model?limit=ten"))).isEqualTo("limit");
         assertThat(parameter(client.get("/v1/reports/model?workspace_id=acme"))).isEqualTo("workspace_id");
@@ -227,9 +236,11 @@ class HttpApiTest {
         String ws = workspace();
         client.post("/v1/usage", UsageJson.array(UsageJson.event(ws), UsageJson.event(ws).put("model", "")));
         ledger.recorder().record(TestEvents.event().workspaceId(ws).build());
-        // The written counter moves once the batch is marked written, just after ClickHouse has the rows.
+        // The written counter moves once the batch is marked written, just after ClickHouse has the rows,
+        // and JobRunr records the job SUCCEEDED just after that.
         ApiClient.Reply reply = await(() -> client.get("/metrics"),
-                r -> value(r.body(), "tokenledger_events_written_total") >= 2);
+                r -> value(r.body(), "tokenledger_events_written_total") >= 2
+                        && value(r.body(), "tokenledger_jobrunr_jobs{state=\"succeeded\"}") >= 1);
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));
         String metrics = reply.body();
@@ -244,7 +255,6 @@ class HttpApiTest {
                 "tokenledger_pricing_refresh_runs{outcome=\"applied\"}",
                 "tokenledger_pricing_refresh_last_success_age_seconds", "tokenledger_pricing_models",
                 "tokenledger_http_requests_seconds_count{method=\"POST\",route=\"/v1/usage\"", "jvm_memory_used_bytes");
-        assertThat(value(metrics, "tokenledger_jobrunr_jobs{state=\"succeeded\"}")).isGreaterThanOrEqualTo(1);
         assertThat(value(metrics, "tokenledger_pricing_refresh_runs{outcome=\"applied\"}")).isEqualTo(1);
     }
 
@@ -280,7 +290,7 @@ class HttpApiTest {
 
     @Test
     void withoutKeysTheApiStartsOnlyOnAMachineDeclaredLocalOnlyAndThenNeedsNoKey() {
-        assertThatThrownBy(() -> ApiKeys.of(new LedgerConfig.Http(0, List.of(), MAX_BODY, false)))
+        assertThatThrownBy(() -> HttpApi.requireCredentials(new LedgerConfig.Http(0, List.of(), MAX_BODY, false)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENLEDGER_API_KEYS")
                 .hasMessageContaining("TOKENLEDGER_LOCAL_ONLY");
 
@@ -290,6 +300,36 @@ class HttpApiTest {
             ApiClient anonymous = new ApiClient(open.url(), null);
             assertThat(anonymous.get("/v1/reports/model").status()).isEqualTo(200);
             assertThat(anonymous.post("/v1/usage", UsageJson.event(workspace())).status()).isEqualTo(202);
+        }
+    }
+
+    @Test
+    void aRequestInFlightWhenTheApiStopsStillGetsItsAnswer() throws Exception {
+        HttpApi second = HttpApi.start(ledger);
+        ApiClient secondClient = new ApiClient(second.url(), KEY);
+        clickHouse.holdQueries();
+        java.util.concurrent.CompletableFuture<ApiClient.Reply> inFlight;
+        Thread closer;
+        try {
+            inFlight = java.util.concurrent.CompletableFuture.supplyAsync(() -> secondClient.get("/readyz"));
+            clickHouse.awaitHeldQuery();
+            closer = Thread.ofPlatform().start(second::close);
+            await(() -> refused(secondClient), r -> r);
+        } finally {
+            clickHouse.releaseQueries();
+        }
+        assertThat(inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(200);
+        closer.join(30_000);
+        assertThat(closer.isAlive()).isFalse();
+    }
+
+    /** True once the API no longer accepts a new request. */
+    private static boolean refused(ApiClient client) {
+        try {
+            client.get("/healthz");
+            return false;
+        } catch (java.io.UncheckedIOException e) {
+            return true;
         }
     }
 
