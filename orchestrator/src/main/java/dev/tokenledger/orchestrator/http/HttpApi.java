@@ -41,13 +41,11 @@ public final class HttpApi implements AutoCloseable {
     private final Javalin app;
     private final LedgerMetrics metrics;
     private final List<Route> routes;
-    private final String host;
 
-    private HttpApi(Javalin app, LedgerMetrics metrics, List<Route> routes, String host) {
+    private HttpApi(Javalin app, LedgerMetrics metrics, List<Route> routes) {
         this.app = app;
         this.metrics = metrics;
         this.routes = routes;
-        this.host = host;
     }
 
     /**
@@ -111,8 +109,11 @@ public final class HttpApi implements AutoCloseable {
                     ctx.status(e.getStatus()).json(ApiError.of(e.getMessage())));
             c.routes.exception(RecordFailedException.class, (e, ctx) ->
                     unavailable(ctx, "the events could not be made durable: " + e.getMessage()));
-            c.routes.exception(ClickHouseException.class, (e, ctx) ->
-                    unavailable(ctx, "ClickHouse did not answer the report: " + e.getMessage()));
+            c.routes.exception(ClickHouseException.class, (e, ctx) -> {
+                // ClickHouse's own message may name hosts and tables: it goes to the log, not to the client.
+                LOG.warn("{} {}: ClickHouse failed: {}", ctx.method(), ctx.path(), e.getMessage());
+                unavailable(ctx, "ClickHouse did not answer; retry later (the service log has the details)");
+            });
             c.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 ctx.status(500).json(ApiError.of("internal error; the service log has the details"));
@@ -130,7 +131,7 @@ public final class HttpApi implements AutoCloseable {
             metrics.close();
             throw e;
         }
-        HttpApi api = new HttpApi(app, metrics, List.copyOf(routes), host);
+        HttpApi api = new HttpApi(app, metrics, List.copyOf(routes));
         LOG.info("HTTP API on {} ({})", api.url(), keys.open() ? "open: local-only, no API keys" : "API key required");
         return api;
     }
