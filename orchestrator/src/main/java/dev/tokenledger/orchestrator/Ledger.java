@@ -71,12 +71,13 @@ public final class Ledger implements AutoCloseable {
     private JobServerWatchdog watchdog;
     private JobRunrDashboardWebServer dashboard;
 
-    private Ledger(LedgerConfig config, InstantSource clock) {
+    /** Opens the databases the configuration names, or uses the given ones (tests), which the caller closes. */
+    private Ledger(LedgerConfig config, InstantSource clock, PostgresDatabase givenPostgres, ClickHouse givenClickHouse) {
         this.config = config;
         this.clock = clock;
-        this.postgres = remember(PostgresDatabase.open(config.postgres()));
+        this.postgres = givenPostgres != null ? givenPostgres : remember(PostgresDatabase.open(config.postgres()));
         postgres.migrate();
-        this.clickHouse = remember(openClickHouse(config));
+        this.clickHouse = givenClickHouse != null ? givenClickHouse : remember(openClickHouse(config));
         new ClickHouseMigrations(clickHouse).migrate();
 
         this.pricing = remember(new Pricing(postgres.dataSource(), config.pricing(), clock));
@@ -99,7 +100,16 @@ public final class Ledger implements AutoCloseable {
     }
 
     public static Ledger open(LedgerConfig config, Mode mode, InstantSource clock) {
-        Ledger ledger = new Ledger(config, clock);
+        return start(new Ledger(config, clock, null, null), mode);
+    }
+
+    /** For tests: the whole ledger on databases the test opened (and closes after the ledger). */
+    static Ledger onDatabases(LedgerConfig config, Mode mode, InstantSource clock, PostgresDatabase postgres,
+                              ClickHouse clickHouse) {
+        return start(new Ledger(config, clock, postgres, clickHouse), mode);
+    }
+
+    private static Ledger start(Ledger ledger, Mode mode) {
         try {
             if (mode == Mode.SERVICE) {
                 ledger.startService();
@@ -180,6 +190,10 @@ public final class Ledger implements AutoCloseable {
 
     public LedgerConfig config() {
         return config;
+    }
+
+    public InstantSource clock() {
+        return clock;
     }
 
     public PostgresDatabase postgres() {

@@ -63,11 +63,4 @@ class LedgerConfigTest {
         assertThatThrownBy(() -> LedgerConfig.from(Map.of("TOKENLEDGER_WORKERS", "40")))
                 .hasMessageContaining("TOKENLEDGER_PG_POOL_SIZE");
     }
-
-    @Test
-    void configurationDocIsGeneratedFromTheSettingsAndInSync() throws Exception {
-        Path doc = Path.of("..", "docs", "configuration.md");
-        assertThat(Files.readString(doc)).as("docs/configuration.md is stale: regenerate it from Setting.markdown()")
-                .isEqualTo(Setting.markdown());
-    }
 }

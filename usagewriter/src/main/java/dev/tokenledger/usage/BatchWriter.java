@@ -56,27 +56,10 @@ final class BatchWriter {
     private final ClickHouse clickHouse;
     private final EventPricer pricer;
     private final InstantSource clock;
-    private final WriteListener listener;
-
-    /** Hooks for metrics: what was written, and how long it took. */
-    interface WriteListener {
-        void written(long batchId, int events, long nanos);
-
-        void failed(long batchId, RuntimeException error);
-
-        WriteListener NONE = new WriteListener() {
-            @Override
-            public void written(long batchId, int events, long nanos) {
-            }
-
-            @Override
-            public void failed(long batchId, RuntimeException error) {
-            }
-        };
-    }
+    private final UsageWriteListener listener;
 
     BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, InstantSource clock,
-                WriteListener listener) {
+                UsageWriteListener listener) {
         this.store = store;
         this.clickHouse = clickHouse;
         this.pricer = pricer;

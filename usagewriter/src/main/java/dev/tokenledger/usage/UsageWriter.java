@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -34,28 +36,49 @@ public final class UsageWriter implements AutoCloseable {
     private final BatchWriter batchWriter;
     private final UsageWriteJob job;
     private final Semaphore wake = new Semaphore(0);
+    private final List<UsageWriteListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
     private Thread sealerThread;
     private Thread listenerThread;
 
     public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock) {
-        this(dataSource, clickHouse, pricer, jobs, wakeJobWorkers, settings, clock, BatchWriter.WriteListener.NONE);
-    }
-
-    UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
-                Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock,
-                BatchWriter.WriteListener listener) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
-        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, listener);
+        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, new UsageWriteListener() {
+            @Override
+            public void written(long batchId, int events, long nanos) {
+                tell(l -> l.written(batchId, events, nanos));
+            }
+
+            @Override
+            public void failed(long batchId, RuntimeException error) {
+                tell(l -> l.failed(batchId, error));
+            }
+        });
         this.job = new UsageWriteJob(batchWriter);
     }
 
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
     public UsageWriteJob job() {
         return job;
+    }
+
+    /** Adds a listener that hears every written batch and every failed attempt (metrics use it). */
+    public void addListener(UsageWriteListener listener) {
+        listeners.add(listener);
+    }
+
+    /** A listener that throws must not turn a written batch into a failed job: log it and go on. */
+    private void tell(java.util.function.Consumer<UsageWriteListener> call) {
+        for (UsageWriteListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("usage write listener {} failed: {}", l, e.toString());
+            }
+        }
     }
 
     /** Starts sealing in the background (call once the JobRunr server is up). */
