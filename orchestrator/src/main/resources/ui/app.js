@@ -32,17 +32,20 @@ function money(exact) {
   if (Math.abs(value) >= 1) {
     return value.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
-  return '$' + value.toPrecision(4).replace(/0+$/, '').replace(/\.$/, '');
+  let digits = value.toPrecision(4).replace(/0+$/, '');
+  if (/\.\d$/.test(digits)) digits += '0'; // $0.50, not $0.5
+  return '$' + digits.replace(/\.$/, '.00');
 }
 
 const count = n => Number(n).toLocaleString('en-US');
 
-/** Responses keep decimals exact: quote costUsd before JSON.parse turns it into a float. */
+/** The API sends amounts as exact decimal strings ("0.012500000000"); they are never parsed into floats here. */
 async function getJson(path) {
-  const response = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  // location.origin, not a relative URL: a page opened as http://user:key@host carries those credentials
+  // in its own URL, and fetch refuses URLs that include credentials.
+  const response = await fetch(new URL(path, location.origin), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
   const text = await response.text();
-  const exact = text.replace(/"costUsd"\s*:\s*(-?[0-9][0-9.eE+-]*)/g, '"costUsd":"$1"');
-  const body = exact ? JSON.parse(exact) : null;
+  const body = text ? JSON.parse(text) : null;
   if (!response.ok && response.status !== 503) {
     throw new Error(path + ': HTTP ' + response.status + ' ' + (body && body.error ? body.error : text.slice(0, 200)));
   }
@@ -90,8 +93,11 @@ function topBars(id, report) {
     xAxis: { type: 'value', axisLabel: { show: false }, splitLine: { show: false } },
     yAxis: { type: 'category', data: lines.map(l => l.key || '(none)') },
     series: [{
-      type: 'bar', data: lines.map(l => Number(toUnits(l.costUsd)) / 1e12), itemStyle: { color: '#3559e0' },
-      label: { show: true, position: 'right', formatter: p => money(lines[p.dataIndex].costUsd) },
+      type: 'bar', barMaxWidth: 26, data: lines.map(l => Number(toUnits(l.cost_usd)) / 1e12), itemStyle: { color: '#3559e0' },
+      label: {
+        show: true, position: 'right',
+        formatter: p => (lines[p.dataIndex].unpriced_events === lines[p.dataIndex].events ? 'unpriced' : money(lines[p.dataIndex].cost_usd)),
+      },
     }],
   }, true);
 }
@@ -102,7 +108,7 @@ function costPerDay(series, filters) {
     days.push(isoDay(d));
   }
   const totals = new Map();
-  for (const p of series.points) totals.set(p.series, (totals.get(p.series) || 0n) + toUnits(p.costUsd));
+  for (const p of series.points) totals.set(p.series, (totals.get(p.series) || 0n) + toUnits(p.cost_usd));
   const ranked = [...totals.entries()].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0)).map(e => e[0]);
   const shown = ranked.slice(0, 8);
   const name = s => (shown.includes(s) ? s : 'other');
@@ -110,7 +116,7 @@ function costPerDay(series, filters) {
   const cells = new Map(names.map(n => [n, new Map()]));
   for (const p of series.points) {
     const row = cells.get(name(p.series));
-    row.set(p.day, (row.get(p.day) || 0n) + toUnits(p.costUsd));
+    row.set(p.day, (row.get(p.day) || 0n) + toUnits(p.cost_usd));
   }
   chart('chart-days').setOption({
     grid: { left: 8, right: 8, top: 30, bottom: 4, containLabel: true },
@@ -127,26 +133,26 @@ function costPerDay(series, filters) {
 
 function tokenMix(lines) {
   const sum = f => lines.reduce((a, l) => a + Number(l[f] || 0), 0);
-  const cached = sum('cachedTokens');
-  const cacheWrite = sum('cacheCreationTokens');
-  const reasoning = sum('thoughtsTokens');
+  const cached = sum('cached_tokens');
+  const cacheWrite = sum('cache_creation_tokens');
+  const reasoning = sum('thoughts_tokens');
   const parts = [
-    { name: 'input (uncached)', value: Math.max(0, sum('promptTokens') - cached - cacheWrite) },
+    { name: 'input (uncached)', value: Math.max(0, sum('prompt_tokens') - cached - cacheWrite) },
     { name: 'cached input', value: cached },
     { name: 'cache write', value: cacheWrite },
-    { name: 'output', value: Math.max(0, sum('completionTokens') - reasoning) },
+    { name: 'output', value: Math.max(0, sum('completion_tokens') - reasoning) },
     { name: 'reasoning', value: reasoning },
   ];
   chart('chart-tokens').setOption({
     tooltip: { trigger: 'item', valueFormatter: v => count(v) + ' tokens' },
     legend: { bottom: 0 },
-    series: [{ type: 'pie', radius: ['40%', '70%'], center: ['50%', '45%'], data: parts, label: { formatter: '{d}%' } }],
+    series: [{ type: 'pie', radius: ['35%', '60%'], center: ['50%', '42%'], data: parts, label: { formatter: '{d}%' } }],
   }, true);
 }
 
 function modelTable(report) {
   const rows = report.lines.map(l => `<tr><td>${escapeHtml(l.key || '(none)')}</td><td>${count(l.events)}</td>` +
-    `<td>${count(l.totalTokens)}</td><td title="${l.costUsd}">${l.unpricedEvents === l.events ? 'unpriced' : money(l.costUsd)}</td></tr>`);
+    `<td>${count(l.total_tokens)}</td><td title="${l.cost_usd}">${l.unpriced_events === l.events ? 'unpriced' : money(l.cost_usd)}</td></tr>`);
   document.getElementById('table-model').innerHTML =
     '<tr><th>model</th><th>calls</th><th>tokens</th><th>cost</th></tr>' + rows.join('');
 }
@@ -161,10 +167,10 @@ function kpis(report) {
   let tokens = 0;
   let unpriced = 0;
   for (const l of report.lines) {
-    total += toUnits(l.costUsd);
+    total += toUnits(l.cost_usd);
     calls += Number(l.events);
-    tokens += Number(l.totalTokens);
-    unpriced += Number(l.unpricedEvents);
+    tokens += Number(l.total_tokens);
+    unpriced += Number(l.unpriced_events);
   }
   const exact = unitsToString(total);
   document.getElementById('total-cost').textContent = money(exact);
@@ -186,8 +192,8 @@ function health(ready, meta) {
     el.className = c ? c.status.toLowerCase() : 'degraded';
   }
   const link = document.getElementById('dashboard-link');
-  if (meta && meta.dashboardPort) {
-    link.href = location.protocol + '//' + location.hostname + ':' + meta.dashboardPort + '/dashboard';
+  if (meta && meta.dashboard_port) {
+    link.href = location.protocol + '//' + location.hostname + ':' + meta.dashboard_port + '/dashboard';
   }
 }
 
@@ -238,7 +244,7 @@ async function render() {
     tokenMix(byModel.lines);
     modelTable(byModel);
     health(ready, meta);
-    status.textContent = `answered from ${byModel.source === 'ROLLUP' ? 'llm_usage_daily' : 'llm_usage'} in ` +
+    status.textContent = `answered from ${byModel.source} in ` +
       `${Math.round(performance.now() - started)} ms · ${filters.from} … ${filters.to} UTC`;
     document.body.dataset.rendered = 'true';
   } catch (e) {

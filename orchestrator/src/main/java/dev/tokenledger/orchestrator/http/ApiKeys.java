@@ -7,10 +7,12 @@ import io.javalin.http.Header;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.List;
 
 /**
- * The API keys the service accepts, in {@code Authorization: Bearer <key>} or {@code X-Api-Key}.
+ * The API keys the service accepts, in {@code Authorization: Bearer <key>} or {@code X-Api-Key}, or from
+ * a browser as the password of {@code Authorization: Basic} (the usage page at {@code /ui}).
  *
  * <p>Only SHA-256 hashes are kept, and a presented key is compared with every one of them with
  * {@link MessageDigest#isEqual} (constant time, no early exit), so neither a key's length nor the
@@ -22,6 +24,7 @@ import java.util.List;
 final class ApiKeys {
     static final String HEADER = "X-Api-Key";
     private static final String BEARER = "Bearer ";
+    private static final String BASIC = "Basic ";
 
     private final List<byte[]> hashes;
 
@@ -71,6 +74,18 @@ final class ApiKeys {
         if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             String key = authorization.substring(BEARER.length()).strip();
             return key.isEmpty() ? null : key;
+        }
+        if (authorization != null && authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+            // Browsers (the /ui page) can only send Basic: any user name, the API key as the password.
+            try {
+                String pair = new String(Base64.getDecoder().decode(authorization.substring(BASIC.length()).strip()),
+                        StandardCharsets.UTF_8);
+                int colon = pair.indexOf(':');
+                String key = colon < 0 ? "" : pair.substring(colon + 1);
+                return key.isEmpty() ? null : key;
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
         return null;
     }

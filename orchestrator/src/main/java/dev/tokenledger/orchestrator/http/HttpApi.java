@@ -34,6 +34,12 @@ public final class HttpApi implements AutoCloseable {
     static final int RETRY_AFTER_SECONDS = 5;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
+    static final String VERSION = "0.1.0";
+
+    /** What the usage page needs to know about the service. */
+    record Meta(String version, int dashboardPort) {
+    }
+
     /** A route Javalin serves. */
     record Route(String method, String path) {
     }
@@ -62,6 +68,10 @@ public final class HttpApi implements AutoCloseable {
         ApiKeys keys = ApiKeys.of(config);
         String host = keys.open() ? "127.0.0.1" : "0.0.0.0";
         byte[] openApi = resource("/openapi.json");
+        byte[] uiPage = resource("/ui/index.html");
+        byte[] uiScript = resource("/ui/app.js");
+        byte[] uiStyle = resource("/ui/style.css");
+        Meta meta = new Meta(VERSION, ledger.config().dashboard().port());
         LedgerMetrics metrics = new LedgerMetrics(ledger);
         UsageEndpoint usage = new UsageEndpoint(ledger.recorder(), metrics, config.maxBodyBytes());
         ReportsEndpoint reports = new ReportsEndpoint(ledger.reports());
@@ -92,8 +102,14 @@ public final class HttpApi implements AutoCloseable {
                     keys.authenticate(ctx);
                 }
             });
+            c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
             c.routes.post("/v1/usage", usage::handle);
+            c.routes.get("/v1/reports/timeseries", reports::timeSeries);
             c.routes.get("/v1/reports/{by}", reports::handle);
+            c.routes.get("/v1/meta", ctx -> ctx.json(meta));
+            c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage));
+            c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript));
+            c.routes.get("/ui/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(uiStyle));
             c.routes.get("/healthz", health::live, Access.OPEN);
             c.routes.get("/readyz", health::ready);
             c.routes.get("/metrics", ctx -> ctx.contentType(LedgerMetrics.CONTENT_TYPE).result(metrics.scrape()));
@@ -101,7 +117,9 @@ public final class HttpApi implements AutoCloseable {
 
             c.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.status == 401) {
-                    ctx.header(Header.WWW_AUTHENTICATE, "Bearer realm=\"tokenledger\"");
+                    // A browser opening /ui gets a login prompt (user: anything, password: an API key).
+                    ctx.header(Header.WWW_AUTHENTICATE, ctx.path().startsWith("/ui")
+                            ? "Basic realm=\"tokenledger\", charset=\"UTF-8\"" : "Bearer realm=\"tokenledger\"");
                 }
                 ctx.status(e.status).json(e.body);
             });

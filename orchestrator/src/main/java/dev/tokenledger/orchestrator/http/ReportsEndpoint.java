@@ -32,12 +32,7 @@ final class ReportsEndpoint {
     }
 
     void handle(Context ctx) {
-        for (String name : ctx.queryParamMap().keySet()) {
-            if (!PARAMETERS.contains(name)) {
-                throw ApiException.badParameter(name, "is not known; use " + String.join(", ", PARAMETERS.stream()
-                        .sorted().toList()));
-            }
-        }
+        knownParameters(ctx, PARAMETERS);
         Reports.By by = by(ctx.pathParam("by"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate from = date(ctx, "from", today.minusDays(30));
@@ -49,6 +44,42 @@ final class ReportsEndpoint {
         Reports.Query query = new Reports.Query(by, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
                 ctx.queryParam("model"), limit);
         ctx.json(ReportResponse.of(reports.run(query)));
+    }
+
+    /** {@code GET /v1/reports/timeseries}: cost per day, one series per model (or provider, user, ...). */
+    void timeSeries(Context ctx) {
+        knownParameters(ctx, TIME_SERIES_PARAMETERS);
+        Reports.By series = by(ctx.queryParam("series") == null ? "model" : ctx.queryParam("series"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate from = date(ctx, "from", today.minusDays(30));
+        LocalDate to = date(ctx, "to", today);
+        if (from.isAfter(to)) {
+            throw ApiException.badParameter("from", "(" + from + ") must not be after 'to' (" + to + ")");
+        }
+        Reports.Query query = new Reports.Query(series, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
+                ctx.queryParam("model"), 1);
+        Reports.TimeSeries result;
+        try {
+            result = reports.timeSeries(query, series);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badParameter("series", e.getMessage().replace("series must", "must"));
+        }
+        ctx.json(new TimeSeriesResponse(series.label(), from, to, result.points()));
+    }
+
+    static final Set<String> TIME_SERIES_PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "series");
+
+    private static void knownParameters(Context ctx, Set<String> known) {
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!known.contains(name)) {
+                throw ApiException.badParameter(name, "is not known; use " + String.join(", ", known.stream()
+                        .sorted().toList()));
+            }
+        }
+    }
+
+    /** Cost per day per series value, for charts. Costs in USD. */
+    record TimeSeriesResponse(String series, LocalDate from, LocalDate to, List<Reports.Point> points) {
     }
 
     private static Reports.By by(String value) {
