@@ -30,6 +30,7 @@ final class Service implements AutoCloseable {
         boolean keyed = !ledger.config().http().apiKeys().isEmpty();
         out.println("HTTP API: " + api + "/v1/usage, " + api + "/v1/reports/model (OpenAPI: " + api + "/openapi.json"
                 + (keyed ? "; send 'Authorization: Bearer <key>'" : "; no API key needed, local-only") + ")");
+        out.println("Usage page (cost charts): " + api + "/ui" + (keyed ? " (password: an API key)" : ""));
         out.println("Prometheus metrics: " + api + "/metrics, readiness: " + api + "/readyz");
         out.println("JobRunr dashboard (usage_write and pricing_refresh jobs): http://localhost:"
                 + ledger.config().dashboard().port() + "/dashboard");

@@ -63,4 +63,10 @@ class LedgerConfigTest {
         assertThatThrownBy(() -> LedgerConfig.from(Map.of("TOKENLEDGER_WORKERS", "40")))
                 .hasMessageContaining("TOKENLEDGER_PG_POOL_SIZE");
     }
+
+    @Test
+    void theDefaultHomeFollowsTheHomeVariableLikeAShellDoes() {
+        LedgerConfig c = LedgerConfig.from(Map.of("HOME", "/tmp/someone"));
+        assertThat(c.home()).isEqualTo(Path.of("/tmp/someone/.tokenledger"));
+    }
 }
