@@ -65,9 +65,8 @@ class LedgerConfigTest {
     }
 
     @Test
-    void configurationDocIsGeneratedFromTheSettingsAndInSync() throws Exception {
-        Path doc = Path.of("..", "docs", "configuration.md");
-        assertThat(Files.readString(doc)).as("docs/configuration.md is stale: regenerate it from Setting.markdown()")
-                .isEqualTo(Setting.markdown());
+    void theDefaultHomeFollowsTheHomeVariableLikeAShellDoes() {
+        LedgerConfig c = LedgerConfig.from(Map.of("HOME", "/tmp/someone"));
+        assertThat(c.home()).isEqualTo(Path.of("/tmp/someone/.tokenledger"));
     }
 }

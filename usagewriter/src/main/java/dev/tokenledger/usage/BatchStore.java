@@ -179,19 +179,7 @@ final class BatchStore {
                 r.getCallSequence(), r.getTurnId(), r.getSessionId(), r.getServiceTier());
     }
 
-    static Instant instant(OffsetDateTime t) {
-        return t == null ? null : t.toInstant();
-    }
-
     /** An event ClickHouse (or validation) refused, kept whole with the reason. */
     record DeadLetter(UUID eventId, Instant eventTime, String error, Integer clickhouseCode, String payloadJson) {
-    }
-
-    static List<UUID> ids(List<PricedEvent> events) {
-        List<UUID> ids = new ArrayList<>(events.size());
-        for (PricedEvent p : events) {
-            ids.add(p.event().eventId());
-        }
-        return ids;
     }
 }

@@ -76,34 +76,22 @@ final class BatchWriter {
     private final ClickHouse clickHouse;
     private final EventPricer pricer;
     private final InstantSource clock;
-    private final WriteListener listener;
+    private final UsageWriteListener listener;
+    private final RetryNudge nudge;
     private volatile long resendWithinInserts = RESEND_WITHIN_INSERTS;
 
-    /** Hooks for metrics and recovery: what was written, after how many attempts, and how long it took. */
-    interface WriteListener {
-        /** The batch is in ClickHouse and marked written; {@code previousAttempts} came before this one. */
-        void written(long batchId, int events, long nanos, int previousAttempts);
-
-        void failed(long batchId, RuntimeException error);
-
-        WriteListener NONE = new WriteListener() {
-            @Override
-            public void written(long batchId, int events, long nanos, int previousAttempts) {
-            }
-
-            @Override
-            public void failed(long batchId, RuntimeException error) {
-            }
-        };
-    }
-
+    /**
+     * @param nudge queues the usage_write jobs waiting for a retry once a write succeeds after failures; null
+     *              for none
+     */
     BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, InstantSource clock,
-                WriteListener listener) {
+                UsageWriteListener listener, RetryNudge nudge) {
         this.store = store;
         this.clickHouse = clickHouse;
         this.pricer = pricer;
         this.clock = clock;
         this.listener = listener;
+        this.nudge = nudge;
     }
 
     /** For tests: as if more inserts than {@code n} always landed between two attempts. */
@@ -123,10 +111,16 @@ final class BatchWriter {
             List<PricedEvent> written = writeToClickHouse(batch, previousAttempts);
             boolean marked = store.markWritten(batchId, written, clock.instant());
             if (marked) {
-                listener.written(batchId, written.size(), System.nanoTime() - started, previousAttempts);
+                listener.written(batchId, written.size(), System.nanoTime() - started);
+                if (nudge != null) {
+                    nudge.succeeded(previousAttempts);
+                }
             }
         } catch (RuntimeException e) {
             listener.failed(batchId, e);
+            if (nudge != null) {
+                nudge.failed();
+            }
             try {
                 store.recordFailure(batchId, e.toString());
             } catch (RuntimeException recordError) {

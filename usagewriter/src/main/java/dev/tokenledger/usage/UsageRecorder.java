@@ -13,7 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The record API: orchestrator code calls it after every LLM call. Whatever path is taken, an event is
@@ -30,10 +33,12 @@ import javax.sql.DataSource;
  * by a bound is reported REJECTED alone; its neighbours are still recorded.
  */
 public final class UsageRecorder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UsageRecorder.class);
     private final DataSource dataSource;
     private final RecorderSettings settings;
     private final InstantSource clock;
     private final List<Runnable> onCommitted = new CopyOnWriteArrayList<>();
+    private final List<Consumer<List<RecordResult>>> onRecorded = new CopyOnWriteArrayList<>();
     private final GroupCommitter committer;
 
     public UsageRecorder(DataSource dataSource, RecorderSettings settings, InstantSource clock) {
@@ -49,6 +54,10 @@ public final class UsageRecorder implements AutoCloseable {
      * buffer included.
      */
     public List<RecordResult> record(List<UsageEvent> events) {
+        return told(commit(events));
+    }
+
+    private List<RecordResult> commit(List<UsageEvent> events) {
         long deadline = System.nanoTime() + settings.recordTimeout().toNanos();
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
@@ -94,13 +103,14 @@ public final class UsageRecorder implements AutoCloseable {
     public CompletableFuture<List<RecordResult>> recordAsync(List<UsageEvent> events) {
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
-            return CompletableFuture.completedFuture(checked.merge(List.of()));
+            return CompletableFuture.completedFuture(told(checked.merge(List.of())));
         }
         if (checked.candidates.size() > settings.bufferEvents()) {
             throw new BufferFullException(checked.candidates.size() + " events exceed the whole record buffer ("
                     + settings.bufferEvents() + "); split them or use record()");
         }
-        return committer.submit(checked.candidates, settings.fullBufferWait().toNanos()).thenApply(checked::merge);
+        return committer.submit(checked.candidates, settings.fullBufferWait().toNanos())
+                .thenApply(recorded -> told(checked.merge(recorded)));
     }
 
     /**
@@ -110,14 +120,37 @@ public final class UsageRecorder implements AutoCloseable {
     public List<RecordResult> record(Connection connection, List<UsageEvent> events) {
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
-            return checked.merge(List.of());
+            return told(checked.merge(List.of()));
         }
-        return checked.merge(resultsFor(checked.candidates, EventInsert.insert(connection, distinct(checked.candidates))));
+        return told(checked.merge(resultsFor(checked.candidates,
+                EventInsert.insert(connection, distinct(checked.candidates)))));
     }
 
     /** Runs after each group commit (the usage writer uses it to wake at once instead of polling). */
     public void onCommitted(Runnable listener) {
         onCommitted.add(listener);
+    }
+
+    /**
+     * Runs with the results of every record call, whichever variant, on the thread that completes it
+     * (metrics count accepted, duplicate and rejected events with it). For
+     * {@link #record(Connection, List)} the results are reported before the caller's own commit.
+     */
+    public void onRecorded(Consumer<List<RecordResult>> listener) {
+        onRecorded.add(listener);
+    }
+
+    private List<RecordResult> told(List<RecordResult> results) {
+        for (Consumer<List<RecordResult>> l : onRecorded) {
+            try {
+                l.accept(results);
+            } catch (RuntimeException e) {
+                // The events are durable; a listener's failure must not make the caller believe otherwise.
+                LOG.warn("record listener {} failed: {}", l,
+                        e.toString());
+            }
+        }
+        return results;
     }
 
     /** Stops accepting, commits everything already accepted, then returns. */

@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -36,6 +38,7 @@ public final class UsageWriter implements AutoCloseable {
     private final UsageWriteJob job;
     private final RetryNudge nudge;
     private final Semaphore wake = new Semaphore(0);
+    private final List<UsageWriteListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
     private Thread sealerThread;
     private Thread listenerThread;
@@ -46,48 +49,33 @@ public final class UsageWriter implements AutoCloseable {
      */
     public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock) {
-        this(dataSource, clickHouse, pricer, jobs, null, wakeJobWorkers, settings, clock,
-                BatchWriter.WriteListener.NONE);
+        this(dataSource, clickHouse, pricer, jobs, null, wakeJobWorkers, settings, clock);
     }
 
     /**
      * @param jobStorage JobRunr's storage: once ClickHouse answers again after failures, the usage_write jobs
      *                   waiting for a retry are queued at once instead of after their backoff (see
-     *                   {@link RetryNudge})
+     *                   {@link RetryNudge}); null for none
      */
     public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        StorageProvider jobStorage, Runnable wakeJobWorkers, WriterSettings settings,
                        InstantSource clock) {
-        this(dataSource, clickHouse, pricer, jobs, jobStorage, wakeJobWorkers, settings, clock,
-                BatchWriter.WriteListener.NONE);
-    }
-
-    UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
-                StorageProvider jobStorage, Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock,
-                BatchWriter.WriteListener listener) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
         this.nudge = jobStorage == null ? null : new RetryNudge(jobStorage, wakeJobWorkers, clock);
-        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock,
-                nudge == null ? listener : withNudge(listener, nudge));
-        this.job = new UsageWriteJob(batchWriter);
-    }
-
-    private static BatchWriter.WriteListener withNudge(BatchWriter.WriteListener listener, RetryNudge nudge) {
-        return new BatchWriter.WriteListener() {
+        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, new UsageWriteListener() {
             @Override
-            public void written(long batchId, int events, long nanos, int previousAttempts) {
-                listener.written(batchId, events, nanos, previousAttempts);
-                nudge.succeeded(previousAttempts);
+            public void written(long batchId, int events, long nanos) {
+                tell(l -> l.written(batchId, events, nanos));
             }
 
             @Override
             public void failed(long batchId, RuntimeException error) {
-                listener.failed(batchId, error);
-                nudge.failed();
+                tell(l -> l.failed(batchId, error));
             }
-        };
+        }, nudge);
+        this.job = new UsageWriteJob(batchWriter);
     }
 
     /** For tests: see {@link BatchWriter#resendWithinInserts(long)}. */
@@ -98,6 +86,22 @@ public final class UsageWriter implements AutoCloseable {
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
     public UsageWriteJob job() {
         return job;
+    }
+
+    /** Adds a listener that hears every written batch and every failed attempt (metrics use it). */
+    public void addListener(UsageWriteListener listener) {
+        listeners.add(listener);
+    }
+
+    /** A listener that throws must not turn a written batch into a failed job: log it and go on. */
+    private void tell(java.util.function.Consumer<UsageWriteListener> call) {
+        for (UsageWriteListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("usage write listener {} failed: {}", l, e.toString());
+            }
+        }
     }
 
     /** Starts sealing in the background (call once the JobRunr server is up). */

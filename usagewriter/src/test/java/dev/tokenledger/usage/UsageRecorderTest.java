@@ -96,6 +96,23 @@ class UsageRecorderTest {
     }
 
     @Test
+    void everyRecordVariantTellsItsListenersTheResults() throws Exception {
+        List<RecordResult.Status> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        recorder.onRecorded(results -> results.forEach(r -> heard.add(r.status())));
+        UsageEvent event = TestEvents.event().build();
+        UsageEvent future = TestEvents.event().eventTime(Instant.now().plus(Duration.ofHours(2))).build();
+
+        recorder.record(event, future);
+        recorder.recordAsync(List.of(event)).get(5, TimeUnit.SECONDS);
+        try (Connection c = db.dataSource().getConnection()) {
+            recorder.record(c, List.of(TestEvents.event().build()));
+        }
+
+        assertThat(heard).containsExactly(RecordResult.Status.ACCEPTED, RecordResult.Status.REJECTED,
+                RecordResult.Status.DUPLICATE, RecordResult.Status.ACCEPTED);
+    }
+
+    @Test
     void recordingInsideTheCallersTransactionCommitsOrRollsBackWithItsWork() throws SQLException {
         UsageEvent committed = TestEvents.event().build();
         UsageEvent rolledBack = TestEvents.event().build();
