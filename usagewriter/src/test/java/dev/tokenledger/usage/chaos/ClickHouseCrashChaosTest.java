@@ -11,6 +11,7 @@ import dev.tokenledger.usage.WriterSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Execution;
@@ -18,8 +19,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Scenario "clickhouse-crash": the ClickHouse server process is killed with SIGKILL at random moments
- * under load, mid-insert as often as not, and started again at once: 10 times in the full run, 3 in the
- * quick one. Whatever a crash leaves behind (a part in llm_usage without its rollup part, an answer never
+ * under load, mid-insert as often as not, and started again at once, 10 times (full run only). Whatever a crash leaves behind (a part in llm_usage without its rollup part, an answer never
  * sent), the retries must leave raw and rollup exactly equal to what PostgreSQL accepted.
  */
 @Execution(ExecutionMode.CONCURRENT)
@@ -29,7 +29,10 @@ class ClickHouseCrashChaosTest {
 
     @Test
     void clickHouseKilledMidInsertAgainAndAgainLeavesRawAndRollupExactlyOnce() {
-        int kills = Chaos.pick(3, 10);
+        // Beyond the required scenarios, so only in the full run; PoisonedDeduplicationTokenTest and
+        // ExactlyOnceContract reproduce what it found in every build.
+        Assumptions.assumeTrue(Chaos.full(), "clickhouse-crash runs in the full suite only (-Pchaos)");
+        int kills = 10;
         Random random = Chaos.random("clickhouse-crash");
         Path data = Path.of("target", "chaos", "clickhouse-crash-" + System.currentTimeMillis());
         try (ClickHouseProcess server = ClickHouseProcess.start("clickhouse-crash", data);
@@ -52,7 +55,7 @@ class ClickHouseCrashChaosTest {
                     load.stop();
 
                     LedgerAudit audit = new LedgerAudit(postgres.dataSource(), auditClient);
-                    audit.awaitDrained(Chaos.pick(Duration.ofMinutes(3), Duration.ofMinutes(10)));
+                    audit.awaitDrained(Duration.ofMinutes(10));
                     Duration recovered = Duration.ofNanos(System.nanoTime() - lastRestart);
                     LedgerAudit.Result result = audit.audit(load.acknowledged);
                     System.out.println("[chaos] clickhouse-crash: " + result.summary());
