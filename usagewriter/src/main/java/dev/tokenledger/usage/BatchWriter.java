@@ -77,21 +77,36 @@ final class BatchWriter {
     private final EventPricer pricer;
     private final InstantSource clock;
     private final UsageWriteListener listener;
-    private final RetryNudge nudge;
+    private final WriteOutcomes outcomes;
     private volatile long resendWithinInserts = RESEND_WITHIN_INSERTS;
 
-    /**
-     * @param nudge queues the usage_write jobs waiting for a retry once a write succeeds after failures; null
-     *              for none
-     */
+    /** How attempts end, for the writer's own recovery (the retry nudge, outage-aware sealing). */
+    interface WriteOutcomes {
+        /** An attempt wrote its batch; {@code previousAttempts} came before it. */
+        void succeeded(int previousAttempts);
+
+        /** An attempt failed (it throws, so JobRunr retries it). */
+        void failed();
+
+        WriteOutcomes NONE = new WriteOutcomes() {
+            @Override
+            public void succeeded(int previousAttempts) {
+            }
+
+            @Override
+            public void failed() {
+            }
+        };
+    }
+
     BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, InstantSource clock,
-                UsageWriteListener listener, RetryNudge nudge) {
+                UsageWriteListener listener, WriteOutcomes outcomes) {
         this.store = store;
         this.clickHouse = clickHouse;
         this.pricer = pricer;
         this.clock = clock;
         this.listener = listener;
-        this.nudge = nudge;
+        this.outcomes = outcomes;
     }
 
     /** For tests: as if more inserts than {@code n} always landed between two attempts. */
@@ -112,15 +127,11 @@ final class BatchWriter {
             boolean marked = store.markWritten(batchId, written, clock.instant());
             if (marked) {
                 listener.written(batchId, written.size(), System.nanoTime() - started);
-                if (nudge != null) {
-                    nudge.succeeded(previousAttempts);
-                }
+                outcomes.succeeded(previousAttempts);
             }
         } catch (RuntimeException e) {
             listener.failed(batchId, e);
-            if (nudge != null) {
-                nudge.failed();
-            }
+            outcomes.failed();
             try {
                 store.recordFailure(batchId, e.toString());
             } catch (RuntimeException recordError) {

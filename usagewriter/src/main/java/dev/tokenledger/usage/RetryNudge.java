@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * retries faster than the backoff would. Bounds: at most one nudge per {@link #MIN_INTERVAL}, only after
  * a write just succeeded, and never a job's last retry (it keeps its natural, longest backoff).
  */
-final class RetryNudge implements AutoCloseable {
+final class RetryNudge implements BatchWriter.WriteOutcomes, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RetryNudge.class);
     static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
     private static final int PAGE = 1000;
@@ -49,12 +49,14 @@ final class RetryNudge implements AutoCloseable {
     }
 
     /** A usage_write attempt failed in this process. */
-    void failed() {
+    @Override
+    public void failed() {
         failureSeen.set(true);
     }
 
     /** A usage_write attempt succeeded; {@code previousAttempts} is how many attempts of its batch came before. */
-    void succeeded(int previousAttempts) {
+    @Override
+    public void succeeded(int previousAttempts) {
         if (previousAttempts == 0 && !failureSeen.get()) {
             return;
         }

@@ -30,6 +30,12 @@ public final class UsageWriter implements AutoCloseable {
     /** Channel notified by the usage_event trigger (see V14__record_usage_events.sql). */
     static final String CHANNEL = "tokenledger_usage";
     private static final Duration ORPHAN_SWEEP = Duration.ofSeconds(30);
+    /**
+     * While writes fail (ClickHouse away), the sealer cuts batches at most this often: a 10-minute outage
+     * then leaves a few large batches (each up to maxBatchEvents) instead of thousands of small jobs, each
+     * retried with its stack trace saved by JobRunr, competing with record() for PostgreSQL.
+     */
+    static final Duration OUTAGE_LINGER = Duration.ofSeconds(10);
 
     private final DataSource dataSource;
     private final WriterSettings settings;
@@ -37,6 +43,8 @@ public final class UsageWriter implements AutoCloseable {
     private final BatchWriter batchWriter;
     private final UsageWriteJob job;
     private final RetryNudge nudge;
+    /** When the writes of this process started failing (System.nanoTime), 0 while the last one succeeded. */
+    private volatile long failingSince;
     private final Semaphore wake = new Semaphore(0);
     private final List<UsageWriteListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
@@ -74,7 +82,25 @@ public final class UsageWriter implements AutoCloseable {
             public void failed(long batchId, RuntimeException error) {
                 tell(l -> l.failed(batchId, error));
             }
-        }, nudge);
+        }, new BatchWriter.WriteOutcomes() {
+            @Override
+            public void succeeded(int previousAttempts) {
+                failingSince = 0;
+                if (nudge != null) {
+                    nudge.succeeded(previousAttempts);
+                }
+            }
+
+            @Override
+            public void failed() {
+                if (failingSince == 0) {
+                    failingSince = System.nanoTime();
+                }
+                if (nudge != null) {
+                    nudge.failed();
+                }
+            }
+        });
         this.job = new UsageWriteJob(batchWriter);
     }
 
@@ -149,6 +175,12 @@ public final class UsageWriter implements AutoCloseable {
                 }
                 if (!running) {
                     return;
+                }
+                long untilOutageSeal = lastSeal + OUTAGE_LINGER.toNanos() - System.nanoTime();
+                if (failingSince != 0 && untilOutageSeal > 0) {
+                    // Writes fail: let the backlog grow into large batches rather than many small jobs.
+                    recheck = min(Duration.ofNanos(untilOutageSeal), settings.idlePoll());
+                    continue;
                 }
                 if (System.nanoTime() - lastOrphanSweep > ORPHAN_SWEEP.toNanos()) {
                     int orphans = sealer.scheduleOrphans();

@@ -60,10 +60,12 @@ class ClickHouseOutageChaosTest {
                     Duration recovered = Duration.ofNanos(System.nanoTime() - restarted);
                     LedgerAudit.Result result = audit.audit(load.acknowledged);
                     System.out.println("[chaos] clickhouse-outage: " + result.summary() + "; accepted during the"
-                            + " outage " + acceptedDuringOutage + ", record() failures " + load.failures.get());
+                            + " outage " + acceptedDuringOutage + ", record() failures " + load.failures.get() + " (first: "
+                            + load.firstError + "), longest record() " + load.longestCallNanos.get() / 1_000_000 + " ms");
                     ChaosReport.of("ClickHouse outage", load.describe(), "ClickHouse server process SIGKILLed, down "
                                     + outage.toSeconds() + " s, restarted on the same port and data", result, recovered,
-                            acceptedDuringOutage + " events accepted during the outage; recovery = restart → backlog"
+                            acceptedDuringOutage + " events accepted during the outage, longest record() "
+                                    + load.longestCallNanos.get() / 1_000_000 + " ms; recovery = restart → backlog"
                                     + " written and reconcile clean").publish();
                     assertThat(load.failures.get()).as("record() failures during a ClickHouse outage").isZero();
                     assertThat(acceptedDuringOutage).as("events accepted during the outage").isPositive();

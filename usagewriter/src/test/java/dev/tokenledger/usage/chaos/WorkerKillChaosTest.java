@@ -56,7 +56,7 @@ class WorkerKillChaosTest {
                 load.stop();
 
                 LedgerAudit audit = new LedgerAudit(postgres.dataSource(), clickHouse);
-                audit.awaitDrained(Duration.ofMinutes(5));
+                audit.awaitDrained(Chaos.pick(Duration.ofMinutes(5), Duration.ofMinutes(15)));
                 Duration recovered = Duration.ofNanos(System.nanoTime() - lastKill);
                 LedgerAudit.Result result = audit.audit(load.acknowledged);
                 System.out.println("[chaos] worker-kill: " + result.summary());
