@@ -75,9 +75,12 @@ public final class ChdbLibrary {
     static ChdbLibrary fromEnvironment(Map<String, String> env) {
         String lib = env.get("TOKENLEDGER_CHDB_LIB");
         String xdg = env.get("XDG_CACHE_HOME");
+        // $HOME before user.home: the JVM reads user.home from the password database, so a shell that
+        // sets HOME (a CI job, a sandboxed user) would otherwise be ignored.
+        String home = env.get("HOME");
         Path cacheRoot = xdg != null && !xdg.isBlank()
                 ? Path.of(xdg)
-                : Path.of(System.getProperty("user.home"), ".cache");
+                : Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache");
         String registry = env.getOrDefault("TOKENLEDGER_NPM_REGISTRY", DEFAULT_REGISTRY);
         if (registry.isBlank()) {
             registry = DEFAULT_REGISTRY;

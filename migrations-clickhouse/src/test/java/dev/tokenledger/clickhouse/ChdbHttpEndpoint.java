@@ -64,9 +64,9 @@ public final class ChdbHttpEndpoint implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService workers;
 
-    private ChdbHttpEndpoint(ChdbEngine engine) throws IOException {
+    private ChdbHttpEndpoint(ChdbEngine engine, int port) throws IOException {
         this.engine = engine;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         // Platform threads: a chDB call is a blocking native call that would pin a virtual thread anyway.
         this.workers = Executors.newFixedThreadPool(8, Thread.ofPlatform().daemon().name("chdb-http-", 0).factory());
         server.setExecutor(workers);
@@ -76,10 +76,18 @@ public final class ChdbHttpEndpoint implements AutoCloseable {
 
     /** Serves the engine's HTTP interface on a free loopback port. */
     public static ChdbHttpEndpoint start(ChdbEngine engine) {
+        return start(engine, 0);
+    }
+
+    /**
+     * Serves the engine's HTTP interface on loopback port {@code port} (0: any free port). A fixed port lets
+     * a ClickHouse process that was killed come back where its clients expect it.
+     */
+    public static ChdbHttpEndpoint start(ChdbEngine engine, int port) {
         try {
-            return new ChdbHttpEndpoint(engine);
+            return new ChdbHttpEndpoint(engine, port);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the chDB HTTP endpoint", e);
+            throw new IllegalStateException("cannot start the chDB HTTP endpoint on port " + port, e);
         }
     }
 

@@ -46,6 +46,8 @@ final class EmbeddedPostgresServer implements AutoCloseable {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
+                    // The owner stops it after its own shutdown, not in a JVM hook racing the service's.
+                    .setRegisterShutdownHook(false)
                     // zonky turns durability off by default; a ledger cannot.
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")

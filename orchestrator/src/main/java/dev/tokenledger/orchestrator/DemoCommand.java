@@ -45,8 +45,7 @@ final class DemoCommand implements Callable<Integer> {
                 + " and " + (config.embeddedClickHouse() ? "embedded ClickHouse (chDB)" : "ClickHouse") + ", data in "
                 + config.home());
         out.flush();
-        try (Ledger ledger = Ledger.open(config, Ledger.Mode.SERVICE)) {
-            Service service = Service.start(ledger);
+        try (Ledger ledger = Ledger.open(config, Ledger.Mode.SERVICE); Service service = Service.start(ledger)) {
             out.println("  PostgreSQL " + ledger.postgres().serverVersion() + ", ClickHouse " + ledger.clickHouse().version()
                     + ", price book " + Output.count(ledger.pricing().modelCount()) + " models");
             UsageBacklog backlog = new UsageBacklog(ledger.postgres().dataSource(), InstantSource.system());

@@ -37,6 +37,7 @@ final class DemoTraffic {
     private final Random random;
     private final Instant now;
     private final int totalWeight;
+    private long produced;
 
     DemoTraffic(long seed, Instant now) {
         this.random = new Random(seed);
@@ -53,7 +54,9 @@ final class DemoTraffic {
     }
 
     private UsageEvent call() {
-        Model m = pick();
+        // The first calls of every run make sure each kind shows up, however few events are asked for.
+        long n = produced++;
+        Model m = n == 0 ? model(UNKNOWN_MODEL) : n == 1 ? model("claude-sonnet-4-5") : n == 2 ? model("o4-mini") : pick();
         int ws = random.nextInt(WORKSPACES.length);
         String user = WORKSPACES[ws].split("-")[0] + "-user-" + (1 + random.nextInt(ws == 2 ? 2 : 3));
         String agent = AGENTS[ws == 1 ? 3 : random.nextInt(3)];
@@ -63,7 +66,7 @@ final class DemoTraffic {
         long cached = 0;
         long cacheWrite = 0;
         long thoughts = 0;
-        if (m.longContext() && random.nextInt(20) == 0) {
+        if (n == 1 || m.longContext() && random.nextInt(20) == 0) {
             prompt = 200_001 + random.nextInt(300_000); // past the 200k tier: priced at the tier rate
         }
         if (random.nextInt(3) == 0) {
@@ -97,6 +100,10 @@ final class DemoTraffic {
                 .sessionId("session-" + random.nextInt(200))
                 .serviceTier(tier)
                 .build();
+    }
+
+    private static Model model(String name) {
+        return MODELS.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
     }
 
     private Model pick() {

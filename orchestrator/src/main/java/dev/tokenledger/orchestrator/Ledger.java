@@ -80,12 +80,13 @@ public final class Ledger implements AutoCloseable {
     private JobServerWatchdog watchdog;
     private JobRunrDashboardWebServer dashboard;
 
-    private Ledger(LedgerConfig config, InstantSource clock) {
+    /** Opens the databases the configuration names, or uses the given ones (tests), which the caller closes. */
+    private Ledger(LedgerConfig config, InstantSource clock, PostgresDatabase givenPostgres, ClickHouse givenClickHouse) {
         this.config = config;
         this.clock = clock;
-        this.postgres = remember(PostgresDatabase.open(config.postgres()));
+        this.postgres = givenPostgres != null ? givenPostgres : remember(PostgresDatabase.open(config.postgres()));
         postgres.migrate();
-        this.clickHouse = remember(openClickHouse(config));
+        this.clickHouse = givenClickHouse != null ? givenClickHouse : remember(openClickHouse(config));
         new ClickHouseMigrations(clickHouse).migrate();
 
         this.pricing = remember(new Pricing(postgres.dataSource(), config.pricing(), clock));
@@ -108,7 +109,16 @@ public final class Ledger implements AutoCloseable {
     }
 
     public static Ledger open(LedgerConfig config, Mode mode, InstantSource clock) {
-        Ledger ledger = new Ledger(config, clock);
+        return start(new Ledger(config, clock, null, null), mode);
+    }
+
+    /** For tests: the whole ledger on databases the test opened (and closes after the ledger). */
+    static Ledger onDatabases(LedgerConfig config, Mode mode, InstantSource clock, PostgresDatabase postgres,
+                              ClickHouse clickHouse) {
+        return start(new Ledger(config, clock, postgres, clickHouse), mode);
+    }
+
+    private static Ledger start(Ledger ledger, Mode mode) {
         try {
             switch (mode) {
                 case CLIENT -> { }
@@ -124,7 +134,15 @@ public final class Ledger implements AutoCloseable {
 
     private static ClickHouse openClickHouse(LedgerConfig config) {
         if (config.embeddedClickHouse()) {
-            return EmbeddedClickHouse.open(config.home().resolve("clickhouse"), config.clickHouseDatabase());
+            java.nio.file.Path dir = config.home().resolve("clickhouse");
+            try {
+                return EmbeddedClickHouse.open(dir, config.clickHouseDatabase());
+            } catch (dev.tokenledger.clickhouse.ClickHouseException e) {
+                throw new ConfigException("could not open the embedded ClickHouse in " + dir + " (" + e.getMessage()
+                        + "). Most often another tokenledger process (`serve` or `demo`) has it open: chDB opens a data"
+                        + " directory in one process only. Stop that process, use its HTTP API, or point "
+                        + Setting.CLICKHOUSE_URL.env + " at a ClickHouse server");
+            }
         }
         return ServerClickHouse.open(config.clickHouseServer());
     }
@@ -147,7 +165,7 @@ public final class Ledger implements AutoCloseable {
         JacksonJsonMapper json = new JacksonJsonMapper();
         Holder<OnboardNewWorkTask> onboard = new Holder<>();
         this.writer = remember(new UsageWriter(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), jobs,
-                () -> onboard.run(OnboardNewWorkTask::runTaskThreadSafe), config.writer(), clock));
+                jobStorage, () -> onboard.run(OnboardNewWorkTask::runTaskThreadSafe), config.writer(), clock));
         this.purgeJob = new UsagePurgeJob(new UsagePurger(postgres.dataSource(),
                 config.writer().idempotencyWindow(), clock));
         Map<Class<?>, Object> handlers = Map.of(
@@ -203,6 +221,10 @@ public final class Ledger implements AutoCloseable {
 
     public LedgerConfig config() {
         return config;
+    }
+
+    public InstantSource clock() {
+        return clock;
     }
 
     public PostgresDatabase postgres() {

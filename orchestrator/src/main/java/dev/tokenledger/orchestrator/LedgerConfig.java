@@ -58,7 +58,7 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
 
     public static LedgerConfig from(Map<String, String> env) {
         ConfigSource c = ConfigSource.of(env);
-        Path home = home(c.string(Setting.HOME));
+        Path home = home(c.string(Setting.HOME), env);
         int poolSize = c.integer(Setting.PG_POOL_SIZE, 4, 1000);
         Duration pgTimeout = c.duration(Setting.PG_CONNECT_TIMEOUT);
         PostgresSettings postgres;
@@ -138,9 +138,12 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
                 poll);
     }
 
-    private static Path home(String value) {
+    private static Path home(String value, Map<String, String> env) {
         if (value.equals("~") || value.startsWith("~/")) {
-            return Path.of(System.getProperty("user.home")).resolve(value.substring(Math.min(2, value.length())));
+            // $HOME first, like a shell: the JVM's user.home comes from the password database instead.
+            String home = env.get("HOME");
+            Path base = Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+            return base.resolve(value.substring(Math.min(2, value.length())));
         }
         return Path.of(value).toAbsolutePath();
     }

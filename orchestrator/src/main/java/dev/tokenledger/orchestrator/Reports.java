@@ -188,6 +188,42 @@ public final class Reports {
         }
     }
 
+    /** One day of one series (a model, a provider, a workspace...). */
+    public record Point(LocalDate day, String series, long events, long totalTokens, BigDecimal costUsd) {
+    }
+
+    /** Cost per day split by a second dimension, for charts; always from the rollup. */
+    public record TimeSeries(Query query, By series, List<Point> points) {
+    }
+
+    /** Cost per day of each value of {@code series} (the query's {@code by} is ignored: days are the x axis). */
+    public TimeSeries timeSeries(Query q, By series) {
+        if (!series.inRollup || series == By.DAY) {
+            throw new IllegalArgumentException("series must be one of user, workspace, model, agent, provider; got '"
+                    + series.label() + "'");
+        }
+        Map<String, String> params = new HashMap<>();
+        params.put("from", q.from().toString());
+        params.put("to", q.to().toString());
+        StringBuilder where = new StringBuilder("day >= {from:Date} AND day <= {to:Date}");
+        filter(where, params, "workspace_id", "workspace", q.workspace());
+        filter(where, params, "user_id", "user", q.user());
+        filter(where, params, "model", "model", q.model());
+        String sql = """
+                SELECT day, toString(%s) AS series, sum(events) AS events, sum(total_tokens) AS total,
+                       sum(cost_usd) AS cost
+                FROM llm_usage_daily
+                WHERE %s
+                GROUP BY day, series
+                ORDER BY day, series""".formatted(series.column, where);
+        List<Point> points = new ArrayList<>();
+        for (Row r : clickHouse.query(sql, params)) {
+            points.add(new Point(r.date("day"), r.string("series"), r.int64("events"), r.int64("total"),
+                    r.decimal("cost").setScale(12)));
+        }
+        return new TimeSeries(q, series, points);
+    }
+
     /** Events in llm_usage (for the demo's and health's counts). */
     public long rawEvents() {
         return clickHouse.query("SELECT count() AS n FROM llm_usage").getFirst().int64("n");

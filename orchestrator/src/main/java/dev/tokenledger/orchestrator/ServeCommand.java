@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.orchestrator.http.HttpApi;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,8 +16,15 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         LedgerConfig config = LedgerConfig.fromEnvironment();
+        HttpApi.requireCredentials(config.http()); // before starting anything
         Ledger ledger = Ledger.open(config, Ledger.Mode.SERVICE);
-        Service service = Service.start(ledger);
+        Service service;
+        try {
+            service = Service.start(ledger);
+        } catch (RuntimeException e) {
+            ledger.close();
+            throw e;
+        }
         service.printWhereThingsAre(spec.commandLine().getOut());
         service.awaitShutdown();
         return 0;

@@ -52,9 +52,13 @@ final class PriceBook {
     private record Current(long id, String modelKey, String contentHash, long validFrom, boolean gone) {
     }
 
-    /** What applying a catalog would do. */
+    /**
+     * What applying a catalog would do. {@code unreadable}: current rows of models the feed lists with a
+     * malformed entry; they are left exactly as they are (the feed still lists the model, its new price just
+     * cannot be read), but the shrink guard counts them with the removed ones.
+     */
     record Plan(List<CatalogEntry> added, List<Long> reappeared, List<Change> changed, List<Change> updated,
-                List<Long> removed, int presentInBook) {
+                List<Long> removed, List<Long> unreadable, int presentInBook) {
         boolean isNoOp() {
             return added.isEmpty() && reappeared.isEmpty() && changed.isEmpty() && updated.isEmpty()
                     && removed.isEmpty();
@@ -101,17 +105,20 @@ final class PriceBook {
                 changed.add(change);
             }
         }
+        java.util.Set<String> skipped = new java.util.HashSet<>();
+        catalog.skipped().forEach(e -> skipped.add(e.modelKey()));
         List<Long> removed = new ArrayList<>();
+        List<Long> unreadable = new ArrayList<>();
         int present = 0;
         for (Current c : current.values()) {
             if (!c.gone) {
                 present++;
                 if (!catalog.entries().containsKey(c.modelKey)) {
-                    removed.add(c.id);
+                    (skipped.contains(c.modelKey) ? unreadable : removed).add(c.id);
                 }
             }
         }
-        return new Plan(added, reappeared, changed, updated, removed, present);
+        return new Plan(added, reappeared, changed, updated, removed, unreadable, present);
     }
 
     private static Map<Long, String> costsHashes(DSLContext tx, List<Long> ids) {
@@ -123,7 +130,10 @@ final class PriceBook {
         return hashes;
     }
 
-    /** Applies a plan made in this same transaction. {@code now} must be after every changed row's start. */
+    /**
+     * Applies a plan made in this same transaction. {@code now} must be after every changed row's start.
+     * Unreadable models are not touched.
+     */
     static void apply(DSLContext tx, Plan plan, long now, long refreshId) {
         OffsetDateTime at = Times.toOffset(now);
         for (Change c : plan.changed) {

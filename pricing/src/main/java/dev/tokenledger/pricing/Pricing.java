@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -179,6 +180,11 @@ public final class Pricing implements AutoCloseable {
     /** The latest {@code pricing_refresh} runs, newest first. */
     public List<RefreshResult> recentRefreshes(int limit) {
         return RefreshLog.recent(db, limit);
+    }
+
+    /** How many {@code pricing_refresh} runs ended each way, over the whole log (for metrics). */
+    public Map<RefreshOutcome, Long> refreshOutcomes() {
+        return RefreshLog.countByOutcome(db);
     }
 
     /**

@@ -4,7 +4,9 @@ import static dev.tokenledger.postgres.schema.Tables.PRICING_REFRESH_LOG;
 
 import dev.tokenledger.postgres.schema.tables.records.PricingRefreshLogRecord;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -64,6 +66,18 @@ final class RefreshLog {
     static List<RefreshResult> recent(DSLContext db, int limit) {
         return db.selectFrom(PRICING_REFRESH_LOG).orderBy(PRICING_REFRESH_LOG.ID.desc()).limit(limit)
                 .fetch(RefreshLog::toResult);
+    }
+
+    /** How many runs ended each way, every outcome present (zero when none). */
+    static Map<RefreshOutcome, Long> countByOutcome(DSLContext db) {
+        Map<RefreshOutcome, Long> counts = new EnumMap<>(RefreshOutcome.class);
+        for (RefreshOutcome o : RefreshOutcome.values()) {
+            counts.put(o, 0L);
+        }
+        db.select(PRICING_REFRESH_LOG.OUTCOME, DSL.count()).from(PRICING_REFRESH_LOG)
+                .groupBy(PRICING_REFRESH_LOG.OUTCOME)
+                .forEach(r -> counts.put(RefreshOutcome.parse(r.value1()), r.value2().longValue()));
+        return counts;
     }
 
     private static RefreshResult toResult(PricingRefreshLogRecord r) {

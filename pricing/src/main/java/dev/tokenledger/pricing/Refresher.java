@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * One {@code pricing_refresh} run: fetch, parse, guard, apply, log. Guards refuse the whole feed (the
  * book is left as it was and the reason is logged) when it is not JSON or truncated, larger than the cap,
  * has fewer than {@link PricingSettings#minModels()} models, or would mark more than
- * {@link PricingSettings#maxShrinkShare()} of the models the book lists as gone.
+ * {@link PricingSettings#maxShrinkShare()} of the models the book lists as gone (a model whose entry is
+ * malformed counts here too, although its row is kept exactly as it was).
  */
 final class Refresher {
     private static final Logger LOG = LoggerFactory.getLogger(Refresher.class);
@@ -95,10 +96,13 @@ final class Refresher {
         }
         int present = plan.presentInBook();
         int removed = plan.removed().size();
-        if (present > 0 && removed > settings.maxShrinkShare() * present) {
+        int unreadable = plan.unreadable().size();
+        int lost = removed + unreadable;
+        if (present > 0 && lost > settings.maxShrinkShare() * present) {
             return String.format(Locale.ROOT,
-                    "the feed drops %d of the %d models the book lists (%.1f%%), more than the %.1f%% allowed",
-                    removed, present, 100.0 * removed / present, 100.0 * settings.maxShrinkShare());
+                    "the feed drops %d of the %d models the book lists%s (%.1f%%), more than the %.1f%% allowed",
+                    removed, present, unreadable == 0 ? "" : " and lists " + unreadable + " of them malformed",
+                    100.0 * lost / present, 100.0 * settings.maxShrinkShare());
         }
         return null;
     }

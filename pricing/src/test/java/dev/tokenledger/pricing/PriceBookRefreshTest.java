@@ -223,6 +223,47 @@ class PriceBookRefreshTest {
                 .where(PRICING_REFRESH_LOG.ID.eq(result.id())).fetchOne().value1()).isEqualTo(2);
     }
 
+    /**
+     * Regression (found by the bad-input fuzzing of price feeds): a model whose entry turned malformed was
+     * marked gone, although the feed still lists it; its row now stays exactly as it was.
+     */
+    @Test
+    void aModelWhoseEntryTurnsMalformedKeepsItsRowExactlyAsItWasAndIsNotMarkedGone() {
+        pricing.refresh(TestFeeds.file(dir, TestFeeds.FEB));
+        PriceWindow before = pricing.history("gpt-4o").prices().getLast();
+        clock.advance(Duration.ofDays(1));
+        byte[] feed = TestFeeds.edited(TestFeeds.FEB, root -> ((com.fasterxml.jackson.databind.node.ObjectNode)
+                root.get("gpt-4o")).put("input_cost_per_token", "0.0000025"));
+
+        RefreshResult result = pricing.refresh(TestFeeds.file(dir, "string-price.json", feed));
+
+        assertThat(result.outcome()).isEqualTo(RefreshOutcome.UNCHANGED);
+        assertThat(result.skippedEntries()).extracting(SkippedEntry::modelKey).containsExactly("gpt-4o");
+        assertThat(result.removed()).isZero();
+        assertThat(pricing.history("gpt-4o").prices()).containsExactly(before);
+        assertThat(sql.fetchCount(MODEL_PRICING, MODEL_PRICING.GONE_SINCE.isNotNull())).isZero();
+    }
+
+    @Test
+    void aFeedWithMoreThanAFifthOfTheBookMalformedIsRefusedAsAWhole() {
+        pricing.refresh(TestFeeds.file(dir, TestFeeds.FEB));
+        long version = version();
+        byte[] feed = TestFeeds.edited(TestFeeds.FEB, root -> {
+            int[] n = {0};
+            root.properties().forEach(e -> {
+                if (e.getValue() instanceof com.fasterxml.jackson.databind.node.ObjectNode entry && n[0]++ % 4 == 0) {
+                    entry.put("litellm_provider", 42); // a quarter of the models
+                }
+            });
+        });
+
+        RefreshResult result = pricing.refresh(TestFeeds.file(dir, "quarter-malformed.json", feed));
+
+        assertThat(result.outcome()).isEqualTo(RefreshOutcome.REFUSED);
+        assertThat(result.reason()).contains("malformed").contains("more than the 20.0% allowed");
+        assertThat(version()).isEqualTo(version);
+    }
+
     @Test
     void everyRunWritesOneLogRowWithItsCountsAndTheFeedHash() {
         RefreshResult result = pricing.refresh(TestFeeds.file(dir, TestFeeds.FEB));

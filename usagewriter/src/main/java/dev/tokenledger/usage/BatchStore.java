@@ -120,6 +120,21 @@ final class BatchStore {
         return attempts == null ? 0 : attempts - 1;
     }
 
+    /**
+     * Runs {@code work} while holding a lock on the batch in PostgreSQL (one transaction, released at its end),
+     * so two attempts of one batch (a job JobRunr believed orphaned runs next to the original) never repair it
+     * both.
+     */
+    void underBatchLock(long batchId, Runnable work) {
+        db.transaction(tx -> {
+            tx.dsl().select(DSL.field("pg_advisory_xact_lock({0}, {1})", Object.class,
+                    DSL.val(BATCH_LOCK), DSL.val((int) batchId))).fetch();
+            work.run();
+        });
+    }
+
+    private static final int BATCH_LOCK = 0x75737772; // "uswr"
+
     void recordFailure(long batchId, String error) {
         db.update(USAGE_BATCH)
                 .set(USAGE_BATCH.LAST_ERROR, error.length() > 2000 ? error.substring(0, 2000) : error)

@@ -52,29 +52,53 @@ final class BatchWriter {
             WHERE batch_id = {batch:UInt64}
               AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time <= {to:DateTime64(3, 'UTC')}
             GROUP BY month""";
+    /**
+     * How many blocks llm_usage took after the oldest part holding this batch's month: an upper bound on
+     * the inserts since that month was written (every insert takes a new block number; merges keep theirs).
+     */
+    private static final String BLOCKS_SINCE = """
+            SELECT
+                (SELECT max(max_block_number) FROM system.parts
+                  WHERE database = currentDatabase() AND table = 'llm_usage') AS newest,
+                (SELECT min(min_block_number) FROM system.parts
+                  WHERE database = currentDatabase() AND table = 'llm_usage' AND active
+                    AND name IN (SELECT _part FROM llm_usage
+                                  WHERE batch_id = {batch:UInt64} AND toYYYYMM(event_time) = {month:UInt32}
+                                    AND event_time >= {from:DateTime64(3, 'UTC')}
+                                    AND event_time <= {to:DateTime64(3, 'UTC')})) AS ours""";
+    /**
+     * A month already in llm_usage is sent again (same rows, same token) only while its token is surely
+     * still remembered: fewer inserts than half of non_replicated_deduplication_window (10,000 on llm_usage
+     * and llm_usage_daily, see V1 and V2) have landed since.
+     */
+    static final long RESEND_WITHIN_INSERTS = 5_000;
 
     private final BatchStore store;
     private final ClickHouse clickHouse;
     private final EventPricer pricer;
     private final InstantSource clock;
-    private final WriteListener listener;
+    private final UsageWriteListener listener;
+    private final WriteOutcomes outcomes;
+    private volatile long resendWithinInserts = RESEND_WITHIN_INSERTS;
     private volatile RecentEvents recent; // events this process committed lately; null: always read PostgreSQL
     private final java.util.concurrent.atomic.LongAdder fromMemory = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder fromPostgres = new java.util.concurrent.atomic.LongAdder();
 
-    /** Hooks for metrics: what was written, and how long it took. */
-    interface WriteListener {
-        void written(long batchId, int events, long nanos);
+    /** How attempts end, for the writer's own recovery (the retry nudge, outage-aware sealing). */
+    interface WriteOutcomes {
+        /** An attempt wrote its batch; {@code previousAttempts} came before it. */
+        void succeeded(int previousAttempts);
 
-        void failed(long batchId, RuntimeException error);
+        /** An attempt failed (it throws, so JobRunr retries it). */
+        void failed();
 
-        WriteListener NONE = new WriteListener() {
+        WriteOutcomes NONE = new WriteOutcomes() {
             @Override
-            public void written(long batchId, int events, long nanos) {
+            public void succeeded(int previousAttempts) {
             }
 
             @Override
-            public void failed(long batchId, RuntimeException error) {
+            public void failed() {
             }
         };
     }
@@ -84,12 +108,18 @@ final class BatchWriter {
     }
 
     BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, InstantSource clock,
-                WriteListener listener) {
+                UsageWriteListener listener, WriteOutcomes outcomes) {
         this.store = store;
         this.clickHouse = clickHouse;
         this.pricer = pricer;
         this.clock = clock;
         this.listener = listener;
+        this.outcomes = outcomes;
+    }
+
+    /** For tests: as if more inserts than {@code n} always landed between two attempts. */
+    void resendWithinInserts(long n) {
+        this.resendWithinInserts = n;
     }
 
     /** Takes batches from {@code events} when all their rows are there (see {@link RecentEvents}). */
@@ -127,9 +157,11 @@ final class BatchWriter {
             }
             if (marked) {
                 listener.written(batchId, written.size(), System.nanoTime() - started);
+                outcomes.succeeded(previousAttempts);
             }
         } catch (RuntimeException e) {
             listener.failed(batchId, e);
+            outcomes.failed();
             try {
                 store.recordFailure(batchId, e.toString());
             } catch (RuntimeException recordError) {
@@ -187,17 +219,31 @@ final class BatchWriter {
 
         Map<Integer, Long> present = previousAttempts > 0 ? monthsPresent(batch) : Map.of();
         List<PricedEvent> written = new ArrayList<>(rows.size());
+        Map<Integer, SentMonth> sent = new TreeMap<>();
         for (Map.Entry<Integer, List<PricedEvent>> month : byMonth.entrySet()) {
             List<PricedEvent> monthRows = month.getValue();
+            Set<UUID> excluded = excludedByMonth.computeIfAbsent(month.getKey(), m -> new HashSet<>());
             if (present.getOrDefault(month.getKey(), 0L) == monthRows.size()) {
-                LOG.info("usage batch {} month {}: already in ClickHouse from an earlier attempt", batchId,
-                        month.getKey());
+                // In llm_usage from an earlier attempt, but llm_usage_daily may lack it: the view writes its own
+                // part after the table's, so a server that died in between (or a failing view) left the rollup
+                // short. While the token is surely remembered, the same block goes again: llm_usage drops it,
+                // the view (deduplicate_blocks_in_dependent_materialized_views) writes only what it lacks.
+                if (tokenStillRemembered(batch, month.getKey())) {
+                    insert(batchId, month.getKey(), monthRows, excluded, ingestedAt);
+                    LOG.info("usage batch {} month {}: already in llm_usage from an earlier attempt; sent again under"
+                            + " its token so the rollup has it too", batchId, month.getKey());
+                } else {
+                    LOG.warn("usage batch {} month {}: already in llm_usage from an attempt too long ago to send it"
+                            + " again safely; reconcile shows whether llm_usage_daily has it", batchId, month.getKey());
+                }
                 written.addAll(monthRows);
                 continue;
             }
-            Set<UUID> excluded = excludedByMonth.computeIfAbsent(month.getKey(), m -> new HashSet<>());
-            written.addAll(insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt));
+            List<PricedEvent> inserted = insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt);
+            sent.put(month.getKey(), new SentMonth(inserted, excluded));
+            written.addAll(inserted);
         }
+        verifyArrived(batch, sent, ingestedAt);
         return written;
     }
 
@@ -217,6 +263,61 @@ final class BatchWriter {
             rows.add(new BatchStore.StoredEvent(e.eventId(), e.eventTime(), e, null));
         }
         return rows;
+    }
+
+    /** What one insert sent: the rows (dead letters excluded) and the excluded ids its token names. */
+    private record SentMonth(List<PricedEvent> rows, Set<UUID> excluded) {
+    }
+
+    /**
+     * Checks that every month ClickHouse acknowledged is in llm_usage. A month that is not was dropped as a
+     * duplicate of its own token: ClickHouse wrote the token to its deduplication log, then died before it
+     * committed the part (SIGKILL between the two, seen in the ClickHouse-crash chaos scenario), and drops
+     * every re-send since. Its rows then go into llm_usage directly, without passing the materialized view
+     * again: the view either committed them before the crash or took them from the insert just made (it keeps
+     * its own deduplication log).
+     */
+    private void verifyArrived(UsageBatchRecord batch, Map<Integer, SentMonth> sent, Instant ingestedAt) {
+        if (sent.values().stream().allMatch(m -> m.rows().isEmpty())) {
+            return;
+        }
+        Map<Integer, Long> present = monthsPresent(batch);
+        for (Map.Entry<Integer, SentMonth> month : sent.entrySet()) {
+            int expected = month.getValue().rows().size();
+            long there = present.getOrDefault(month.getKey(), 0L);
+            if (there == expected || expected == 0) {
+                continue;
+            }
+            if (there != 0) {
+                throw new IllegalStateException("usage batch " + batch.getBatchId() + " month " + month.getKey()
+                        + ": ClickHouse holds " + there + " of its " + expected + " rows after the insert");
+            }
+            LOG.warn("usage batch {} month {}: ClickHouse acknowledged the insert but holds none of its {} rows (it"
+                    + " remembers the token of an insert that died before its part was committed); writing them into {}"
+                    + " directly", batch.getBatchId(), month.getKey(), expected, TABLE);
+            store.underBatchLock(batch.getBatchId(), () -> {
+                if (monthsPresent(batch).getOrDefault(month.getKey(), 0L) == 0) { // not repaired by another attempt
+                    attachDirectly(batch.getBatchId(), month.getKey(), month.getValue(), ingestedAt);
+                }
+            });
+        }
+    }
+
+    /**
+     * Writes a month into llm_usage without an insert into it (so without the view): into a table of the same
+     * structure first, whose partition is then attached to llm_usage.
+     */
+    private void attachDirectly(long batchId, int month, SentMonth sent, Instant ingestedAt) {
+        String staging = TABLE + "_repair_" + batchId + "_" + month;
+        clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+        clickHouse.execute("CREATE TABLE " + staging + " AS " + TABLE);
+        try {
+            clickHouse.insert(new InsertBatch(staging, UsageRows.encode(sent.rows(), batchId, ingestedAt),
+                    sent.rows().size(), token(batchId, month, sent.excluded()) + "/repair"));
+            clickHouse.execute("ALTER TABLE " + TABLE + " ATTACH PARTITION ID '" + month + "' FROM " + staging);
+        } finally {
+            clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+        }
     }
 
     /** Inserts one month; a row ClickHouse rejects is isolated into the dead-letter table and the rest written. */
@@ -284,6 +385,17 @@ final class BatchWriter {
             present.put((int) r.int64("month"), r.int64("events"));
         }
         return present;
+    }
+
+    /** True while fewer than {@link #resendWithinInserts} inserts landed in llm_usage after this month's part. */
+    private boolean tokenStillRemembered(UsageBatchRecord batch, int month) {
+        List<Row> rows = clickHouse.query(BLOCKS_SINCE, Map.of(
+                "batch", Long.toString(batch.getBatchId()),
+                "month", Integer.toString(month),
+                "from", CH_TIME.format(batch.getMinEventTime().toInstant()),
+                "to", CH_TIME.format(batch.getMaxEventTime().toInstant())));
+        long since = rows.getFirst().int64("newest") - rows.getFirst().int64("ours");
+        return since >= 0 && since < resendWithinInserts;
     }
 
     static int month(Instant t) {

@@ -142,7 +142,27 @@ public record UsageEvent(
             errors.add(new FieldError(field, "must be at most " + MAX_ID_LENGTH + " characters, got " + value.length()));
         } else if (value.indexOf('\0') >= 0) {
             errors.add(new FieldError(field, "must not contain NUL characters"));
+        } else {
+            int bad = unpairedSurrogate(value);
+            if (bad >= 0) {
+                // UTF-8 cannot encode it: PostgreSQL and ClickHouse would store '?' instead, a different text.
+                errors.add(new FieldError(field, "must be valid Unicode text (unpaired surrogate U+"
+                        + String.format("%04X", (int) value.charAt(bad)) + " at index " + bad + ")"));
+            }
         }
+    }
+
+    /** The index of the first UTF-16 surrogate that is not half of a pair, or -1. */
+    private static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void tokens(List<FieldError> errors, String field, long value) {

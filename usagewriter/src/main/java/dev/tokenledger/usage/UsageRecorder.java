@@ -13,7 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The record API: orchestrator code calls it after every LLM call. Whatever path is taken, an event is
@@ -30,10 +33,12 @@ import javax.sql.DataSource;
  * by a bound is reported REJECTED alone; its neighbours are still recorded.
  */
 public final class UsageRecorder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UsageRecorder.class);
     private final DataSource dataSource;
     private final RecorderSettings settings;
     private final InstantSource clock;
     private final List<Runnable> onCommitted = new CopyOnWriteArrayList<>();
+    private final List<Consumer<List<RecordResult>>> onRecorded = new CopyOnWriteArrayList<>();
     private final GroupCommitter committer;
     private final RecentEvents recent = new RecentEvents(RecentEvents.DEFAULT_CAPACITY);
 
@@ -44,8 +49,17 @@ public final class UsageRecorder implements AutoCloseable {
         this.committer = new GroupCommitter(dataSource, settings, onCommitted, recent);
     }
 
-    /** Durable on return. Throws {@link RecordFailedException} if PostgreSQL cannot commit within the timeout. */
+    /**
+     * Durable on return. Throws {@link RecordFailedException} if PostgreSQL cannot commit within
+     * {@link RecorderSettings#recordTimeout()}: that bound covers the whole call, waiting for room in a full
+     * buffer included.
+     */
     public List<RecordResult> record(List<UsageEvent> events) {
+        return told(commit(events));
+    }
+
+    private List<RecordResult> commit(List<UsageEvent> events) {
+        long deadline = System.nanoTime() + settings.recordTimeout().toNanos();
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
             return checked.merge(List.of());
@@ -57,12 +71,13 @@ public final class UsageRecorder implements AutoCloseable {
         }
         CompletableFuture<List<RecordResult>> future;
         try {
-            future = committer.submit(checked.candidates, settings.recordTimeout().toNanos());
+            future = committer.submit(checked.candidates, deadline - System.nanoTime());
         } catch (BufferFullException e) {
             throw new RecordFailedException("record() timed out waiting for room to commit: " + e.getMessage(), e);
         }
         try {
-            return checked.merge(future.get(settings.recordTimeout().toNanos(), TimeUnit.NANOSECONDS));
+            // What is left of the one timeout: time spent waiting for room is not granted a second time.
+            return checked.merge(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             throw new RecordFailedException("PostgreSQL did not commit within " + settings.recordTimeout()
                     + "; the events may or may not be durable: retry with the same event ids", e);
@@ -89,13 +104,14 @@ public final class UsageRecorder implements AutoCloseable {
     public CompletableFuture<List<RecordResult>> recordAsync(List<UsageEvent> events) {
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
-            return CompletableFuture.completedFuture(checked.merge(List.of()));
+            return CompletableFuture.completedFuture(told(checked.merge(List.of())));
         }
         if (checked.candidates.size() > settings.bufferEvents()) {
             throw new BufferFullException(checked.candidates.size() + " events exceed the whole record buffer ("
                     + settings.bufferEvents() + "); split them or use record()");
         }
-        return committer.submit(checked.candidates, settings.fullBufferWait().toNanos()).thenApply(checked::merge);
+        return committer.submit(checked.candidates, settings.fullBufferWait().toNanos())
+                .thenApply(recorded -> told(checked.merge(recorded)));
     }
 
     /**
@@ -105,11 +121,11 @@ public final class UsageRecorder implements AutoCloseable {
     public List<RecordResult> record(Connection connection, List<UsageEvent> events) {
         Checked checked = check(events);
         if (checked.candidates.isEmpty()) {
-            return checked.merge(List.of());
+            return told(checked.merge(List.of()));
         }
         try {
-            return checked.merge(resultsFor(checked.candidates, EventInsert.insert(connection,
-                    distinct(checked.candidates))));
+            return told(checked.merge(resultsFor(checked.candidates, EventInsert.insert(connection,
+                    distinct(checked.candidates)))));
         } catch (java.sql.SQLException e) {
             throw new RecordFailedException("could not record " + checked.candidates.size()
                     + " usage event(s) in the caller's transaction: " + e.getMessage(), e);
@@ -124,6 +140,28 @@ public final class UsageRecorder implements AutoCloseable {
     /** Runs after each group commit (the usage writer uses it to wake at once instead of polling). */
     public void onCommitted(Runnable listener) {
         onCommitted.add(listener);
+    }
+
+    /**
+     * Runs with the results of every record call, whichever variant, on the thread that completes it
+     * (metrics count accepted, duplicate and rejected events with it). For
+     * {@link #record(Connection, List)} the results are reported before the caller's own commit.
+     */
+    public void onRecorded(Consumer<List<RecordResult>> listener) {
+        onRecorded.add(listener);
+    }
+
+    private List<RecordResult> told(List<RecordResult> results) {
+        for (Consumer<List<RecordResult>> l : onRecorded) {
+            try {
+                l.accept(results);
+            } catch (RuntimeException e) {
+                // The events are durable; a listener's failure must not make the caller believe otherwise.
+                LOG.warn("record listener {} failed: {}", l,
+                        e.toString());
+            }
+        }
+        return results;
     }
 
     /** Stops accepting, commits everything already accepted, then returns. */

@@ -7,10 +7,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jobrunr.scheduling.JobRequestScheduler;
+import org.jobrunr.storage.StorageProvider;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -27,29 +30,77 @@ public final class UsageWriter implements AutoCloseable {
     /** Channel notified by the usage_event trigger (see V14__record_usage_events.sql). */
     static final String CHANNEL = "tokenledger_usage";
     private static final Duration ORPHAN_SWEEP = Duration.ofSeconds(30);
+    /**
+     * While writes fail (ClickHouse away), the sealer cuts batches at most this often: a 10-minute outage
+     * then leaves a few large batches (each up to maxBatchEvents) instead of thousands of small jobs, each
+     * retried with its stack trace saved by JobRunr, competing with record() for PostgreSQL.
+     */
+    static final Duration OUTAGE_LINGER = Duration.ofSeconds(10);
 
     private final DataSource dataSource;
     private final WriterSettings settings;
     private final BatchSealer sealer;
     private final BatchWriter batchWriter;
     private final UsageWriteJob job;
+    private final RetryNudge nudge;
+    /** When the writes of this process started failing (System.nanoTime), 0 while the last one succeeded. */
+    private volatile long failingSince;
     private final Semaphore wake = new Semaphore(0);
+    private final List<UsageWriteListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
     private Thread sealerThread;
     private Thread listenerThread;
 
+    /**
+     * A writer without the recovery nudge: after a ClickHouse outage, failed usage_write jobs wait for their
+     * next retry (3^n s). Prefer the constructor taking JobRunr's {@link StorageProvider}.
+     */
     public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock) {
-        this(dataSource, clickHouse, pricer, jobs, wakeJobWorkers, settings, clock, BatchWriter.WriteListener.NONE);
+        this(dataSource, clickHouse, pricer, jobs, null, wakeJobWorkers, settings, clock);
     }
 
-    UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
-                Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock,
-                BatchWriter.WriteListener listener) {
+    /**
+     * @param jobStorage JobRunr's storage: once ClickHouse answers again after failures, the usage_write jobs
+     *                   waiting for a retry are queued at once instead of after their backoff (see
+     *                   {@link RetryNudge}); null for none
+     */
+    public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+                       StorageProvider jobStorage, Runnable wakeJobWorkers, WriterSettings settings,
+                       InstantSource clock) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
-        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, listener);
+        this.nudge = jobStorage == null ? null : new RetryNudge(jobStorage, wakeJobWorkers, clock);
+        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, new UsageWriteListener() {
+            @Override
+            public void written(long batchId, int events, long nanos) {
+                tell(l -> l.written(batchId, events, nanos));
+            }
+
+            @Override
+            public void failed(long batchId, RuntimeException error) {
+                tell(l -> l.failed(batchId, error));
+            }
+        }, new BatchWriter.WriteOutcomes() {
+            @Override
+            public void succeeded(int previousAttempts) {
+                failingSince = 0;
+                if (nudge != null) {
+                    nudge.succeeded(previousAttempts);
+                }
+            }
+
+            @Override
+            public void failed() {
+                if (failingSince == 0) {
+                    failingSince = System.nanoTime();
+                }
+                if (nudge != null) {
+                    nudge.failed();
+                }
+            }
+        });
         this.job = new UsageWriteJob(batchWriter);
     }
 
@@ -77,9 +128,30 @@ public final class UsageWriter implements AutoCloseable {
         return batchWriter;
     }
 
+    /** For tests: see {@link BatchWriter#resendWithinInserts(long)}. */
+    void resendWithinInserts(long n) {
+        batchWriter.resendWithinInserts(n);
+    }
+
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
     public UsageWriteJob job() {
         return job;
+    }
+
+    /** Adds a listener that hears every written batch and every failed attempt (metrics use it). */
+    public void addListener(UsageWriteListener listener) {
+        listeners.add(listener);
+    }
+
+    /** A listener that throws must not turn a written batch into a failed job: log it and go on. */
+    private void tell(java.util.function.Consumer<UsageWriteListener> call) {
+        for (UsageWriteListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                LOG.warn("usage write listener {} failed: {}", l, e.toString());
+            }
+        }
     }
 
     /** Starts sealing in the background (call once the JobRunr server is up). */
@@ -127,6 +199,12 @@ public final class UsageWriter implements AutoCloseable {
                 }
                 if (!running) {
                     return;
+                }
+                long untilOutageSeal = lastSeal + OUTAGE_LINGER.toNanos() - System.nanoTime();
+                if (failingSince != 0 && untilOutageSeal > 0) {
+                    // Writes fail: let the backlog grow into large batches rather than many small jobs.
+                    recheck = min(Duration.ofNanos(untilOutageSeal), settings.idlePoll());
+                    continue;
                 }
                 if (System.nanoTime() - lastOrphanSweep > ORPHAN_SWEEP.toNanos()) {
                     int orphans = sealer.scheduleOrphans();
@@ -192,6 +270,9 @@ public final class UsageWriter implements AutoCloseable {
     public synchronized void close() {
         running = false;
         wake.release();
+        if (nudge != null) {
+            nudge.close();
+        }
         for (Thread t : new Thread[] {sealerThread, listenerThread}) {
             if (t != null) {
                 try {

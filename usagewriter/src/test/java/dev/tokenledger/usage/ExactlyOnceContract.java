@@ -90,14 +90,69 @@ abstract class ExactlyOnceContract {
     }
 
     @Test
-    void aRetryAsksClickHouseFirstSoItNeverResendsAMonthThatArrived() {
-        recordSpanningTwoMonths(50);
+    void aRetryLaterThanTheDeduplicationWindowAsksClickHouseFirstAndNeverResendsAMonthThatArrived() {
+        List<UsageEvent> events = recordSpanningTwoMonths(50);
         clickHouse.failNext(FaultyClickHouse.Fault.AFTER_INSERT, 1);
         assertThat(runEveryBatchCountingFailures()).isEqualTo(1);
+        pipeline.writer.resendWithinInserts(0); // as if more inserts than the window landed in between
         int insertsBefore = clickHouse.inserts.get();
         runEveryBatch();
         // One batch of 50 events over two months = two inserts; the first arrived, so only the second is sent.
         assertThat(clickHouse.inserts.get() - insertsBefore).isEqualTo(1);
+        assertLedgerHoldsExactly(events);
+    }
+
+    @Test
+    void aRetryWithinTheDeduplicationWindowSendsAMonthThatArrivedAgainAndClickHouseDropsIt() {
+        List<UsageEvent> events = recordSpanningTwoMonths(50);
+        clickHouse.failNext(FaultyClickHouse.Fault.AFTER_INSERT, 1);
+        assertThat(runEveryBatchCountingFailures()).isEqualTo(1);
+        int insertsBefore = clickHouse.inserts.get();
+        runEveryBatch();
+        assertThat(clickHouse.inserts.get() - insertsBefore).isEqualTo(2);
+        assertLedgerHoldsExactly(events);
+    }
+
+    /**
+     * Regression (found by the ClickHouse-outage chaos scenario: ClickHouse killed mid-insert left 200 events
+     * in llm_usage but not in llm_usage_daily). An insert reaches the raw table but not the rollup (the
+     * server dies between the two, or the view fails); the retry sees the rows in llm_usage and used to skip
+     * the month, leaving the rollup short for good. It now sends the same block again under the same token:
+     * llm_usage drops it, the view writes what it lacks.
+     */
+    @Test
+    void aRetryRepairsARollupThatMissedAnInsertWhichReachedTheRawTable() {
+        List<UsageEvent> events = recordSpanningTwoMonths(60);
+        clickHouse.execute("DETACH TABLE llm_usage_daily_mv"); // the rollups miss this insert
+        clickHouse.execute("DETACH TABLE llm_usage_daily_by_user_mv");
+        clickHouse.failNext(FaultyClickHouse.Fault.AFTER_INSERT, 1); // the first month arrives, its answer is lost
+        assertThat(runEveryBatchCountingFailures()).isEqualTo(1);
+        clickHouse.execute("ATTACH TABLE llm_usage_daily_mv");
+        clickHouse.execute("ATTACH TABLE llm_usage_daily_by_user_mv");
+        assertThat(pipeline.rawCount()).isEqualTo(events.size() / 3);
+        assertThat(pipeline.rollupEvents()).isZero();
+
+        runEveryBatch();
+
+        assertLedgerHoldsExactly(events);
+    }
+
+    @Test
+    void reconcileNamesARollupByOneDimensionThatDisagreesWithTheOthers() {
+        recordSpanningTwoMonths(30);
+        clickHouse.execute("DETACH TABLE llm_usage_daily_by_agent_mv");
+        try {
+            runEveryBatch();
+        } finally {
+            clickHouse.execute("ATTACH TABLE llm_usage_daily_by_agent_mv");
+        }
+
+        ReconcileReport report = pipeline.reconciler.reconcile(LocalDate.now(ZoneOffset.UTC).minusDays(60),
+                LocalDate.now(ZoneOffset.UTC));
+
+        assertThat(report.clean()).as("reconcile: %s", report).isFalse();
+        assertThat(report.days()).filteredOn(d -> !d.matches()).isNotEmpty()
+                .allSatisfy(d -> assertThat(d.rollupsDifferent()).containsExactly("llm_usage_daily_by_agent"));
     }
 
     @Test

@@ -40,7 +40,7 @@ public final class TestPipeline implements AutoCloseable {
         storage.setJobMapper(new JobMapper(json));
         JobRequestScheduler scheduler = new JobRequestScheduler(storage);
         Holder<OnboardNewWorkTask> onboard = new Holder<>();
-        this.writer = new UsageWriter(postgres.dataSource(), clickHouse, pricer, scheduler, () -> {
+        this.writer = new UsageWriter(postgres.dataSource(), clickHouse, pricer, scheduler, storage, () -> {
             if (onboard.value != null) {
                 onboard.value.runTaskThreadSafe();
             }

@@ -56,6 +56,20 @@ class UsageEventTest {
                         new FieldError("session_id", "must not contain NUL characters")));
     }
 
+    /**
+     * Regression (found by the bad-input fuzzing): text with an unpaired UTF-16 surrogate was accepted and
+     * stored as '?' by PostgreSQL and ClickHouse, so the ledger silently held a different model or user name.
+     */
+    @Test
+    void textThatIsNotValidUnicodeIsRejectedInsteadOfBeingStoredChanged() {
+        assertThatThrownBy(() -> TestEvents.event().model("gpt-\uD800").agentId("x\uDC00y").build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError("model", "must be valid Unicode text (unpaired surrogate U+D800 at index 4)"),
+                        new FieldError("agent_id", "must be valid Unicode text (unpaired surrogate U+DC00 at index 1)")));
+        UsageEvent emoji = TestEvents.event().userId("\uD83D\uDE00 user").build(); // a surrogate pair is fine
+        assertThat(emoji.userId()).isEqualTo("😀 user");
+    }
+
     @Test
     void missingOptionalTextBecomesEmptyAndTheTierDefaultsToStandard() {
         UsageEvent e = TestEvents.event().agentId(null).provider(null).serviceTier(null).build();

@@ -96,6 +96,23 @@ class UsageRecorderTest {
     }
 
     @Test
+    void everyRecordVariantTellsItsListenersTheResults() throws Exception {
+        List<RecordResult.Status> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        recorder.onRecorded(results -> results.forEach(r -> heard.add(r.status())));
+        UsageEvent event = TestEvents.event().build();
+        UsageEvent future = TestEvents.event().eventTime(Instant.now().plus(Duration.ofHours(2))).build();
+
+        recorder.record(event, future);
+        recorder.recordAsync(List.of(event)).get(5, TimeUnit.SECONDS);
+        try (Connection c = db.dataSource().getConnection()) {
+            recorder.record(c, List.of(TestEvents.event().build()));
+        }
+
+        assertThat(heard).containsExactly(RecordResult.Status.ACCEPTED, RecordResult.Status.REJECTED,
+                RecordResult.Status.DUPLICATE, RecordResult.Status.ACCEPTED);
+    }
+
+    @Test
     void recordingInsideTheCallersTransactionCommitsOrRollsBackWithItsWork() throws SQLException {
         UsageEvent committed = TestEvents.event().build();
         UsageEvent rolledBack = TestEvents.event().build();
@@ -171,6 +188,22 @@ class UsageRecorderTest {
     }
 
     @Test
+    void closingTheRecorderCommitsEverythingItAlreadyAcceptedBeforeReturning() throws Exception {
+        List<CompletableFuture<List<RecordResult>>> pending = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pending.add(recorder.recordAsync(TestEvents.events(20)));
+        }
+        recorder.close();
+        for (CompletableFuture<List<RecordResult>> f : pending) {
+            assertThat(f).isCompleted();
+            assertThat(f.join()).extracting(RecordResult::status).containsOnly(RecordResult.Status.ACCEPTED);
+        }
+        assertThat(count("SELECT count(*) FROM usage_event")).isEqualTo(1_000);
+        assertThatThrownBy(() -> recorder.recordAsync(TestEvents.events(1))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("shut down");
+    }
+
+    @Test
     void recordFailsFastWithAClearErrorWhenPostgresIsUnreachable() {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/nowhere");
@@ -185,6 +218,31 @@ class UsageRecorderTest {
                     .isInstanceOf(RecordFailedException.class)
                     .hasMessageContaining("PostgreSQL");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Regression (found while building the PostgreSQL-outage chaos scenario): record() waited up to its
+     * timeout for room in a full buffer, then up to the whole timeout again for the commit.
+     */
+    @Test
+    void aCallThatFirstWaitsForRoomInAFullBufferStillFailsWithinItsOneTimeout() throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/nowhere");
+        config.setUsername("postgres");
+        config.setConnectionTimeout(1_500); // each failing commit holds its group this long
+        config.setInitializationFailTimeout(-1);
+        Duration timeout = Duration.ofSeconds(2);
+        RecorderSettings oneSlot = new RecorderSettings(1, 10, 10, Duration.ZERO, timeout,
+                RecorderSettings.DEFAULTS.maxFutureSkew(), RecorderSettings.DEFAULTS.retention());
+        try (HikariDataSource unreachable = new HikariDataSource(config);
+             UsageRecorder failing = new UsageRecorder(unreachable, oneSlot, InstantSource.system())) {
+            var first = Executors.newSingleThreadExecutor().submit(() -> failing.record(TestEvents.events(10)));
+            Thread.sleep(100); // the first call's events fill the buffer; the next call waits for room
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> failing.record(TestEvents.events(10))).isInstanceOf(RecordFailedException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(timeout.plusMillis(300));
+            assertThatThrownBy(first::get).hasCauseInstanceOf(RecordFailedException.class);
         }
     }
 

@@ -1,0 +1,192 @@
+package dev.tokenledger.orchestrator.http;
+
+import dev.tokenledger.clickhouse.ClickHouseException;
+import dev.tokenledger.orchestrator.HealthChecks;
+import dev.tokenledger.orchestrator.Ledger;
+import dev.tokenledger.orchestrator.LedgerConfig;
+import dev.tokenledger.usage.RecordFailedException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Header;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.javalin.router.Endpoint;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API on Javalin: record usage, read reports, health, metrics and its own OpenAPI description
+ * ({@code openapi.json}, kept in step with the routes by a test). Every route but {@code /healthz}
+ * needs an API key unless the API runs open on a local-only machine (see {@link ApiKeys}); an open API
+ * listens on 127.0.0.1 only.
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+    static final int RETRY_AFTER_SECONDS = 5;
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    static final String VERSION = "0.1.0";
+
+    /** What the usage page needs to know about the service. */
+    record Meta(String version, int dashboardPort) {
+    }
+
+    /** A route Javalin serves. */
+    record Route(String method, String path) {
+    }
+
+    private final Javalin app;
+    private final LedgerMetrics metrics;
+    private final List<Route> routes;
+
+    private HttpApi(Javalin app, LedgerMetrics metrics, List<Route> routes) {
+        this.app = app;
+        this.metrics = metrics;
+        this.routes = routes;
+    }
+
+    /**
+     * Throws {@link dev.tokenledger.orchestrator.ConfigException} when the API would run without keys on
+     * a machine not declared local-only; {@code serve} asks before it starts anything else.
+     */
+    public static void requireCredentials(LedgerConfig.Http config) {
+        ApiKeys.of(config);
+    }
+
+    /** Starts serving on {@code TOKENLEDGER_HTTP_PORT} (0: any free port). */
+    public static HttpApi start(Ledger ledger) {
+        LedgerConfig.Http config = ledger.config().http();
+        ApiKeys keys = ApiKeys.of(config);
+        String host = keys.open() ? "127.0.0.1" : "0.0.0.0";
+        byte[] openApi = resource("/openapi.json");
+        byte[] uiPage = resource("/ui/index.html");
+        byte[] uiScript = resource("/ui/app.js");
+        byte[] uiStyle = resource("/ui/style.css");
+        Meta meta = new Meta(VERSION, ledger.config().dashboard().port());
+        LedgerMetrics metrics = new LedgerMetrics(ledger);
+        UsageEndpoint usage = new UsageEndpoint(ledger.recorder(), metrics, config.maxBodyBytes());
+        ReportsEndpoint reports = new ReportsEndpoint(ledger.reports());
+        HealthEndpoints health = new HealthEndpoints(new HealthChecks(ledger, ledger.clock()));
+        List<Route> routes = Collections.synchronizedList(new ArrayList<>());
+
+        Javalin app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.jetty.host = host;
+            c.jetty.port = config.port();
+            c.jetty.modifyServer(server -> {
+                // On stop, refuse new requests but let those in flight (a POST waiting on its commit) answer.
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+            });
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.concurrency.useVirtualThreads = true;
+            c.jsonMapper(new JavalinJackson(ApiJson.MAPPER, true));
+            c.events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) {
+                    routes.add(new Route(h.getHttpMethod().name(), h.getPath()));
+                }
+            });
+
+            c.routes.beforeMatched(ctx -> {
+                if (!ctx.routeRoles().contains(Access.OPEN)) {
+                    keys.authenticate(ctx);
+                }
+            });
+            c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
+            c.routes.post("/v1/usage", usage::handle);
+            c.routes.get("/v1/reports/timeseries", reports::timeSeries);
+            c.routes.get("/v1/reports/{by}", reports::handle);
+            c.routes.get("/v1/meta", ctx -> ctx.json(meta));
+            c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage));
+            c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript));
+            c.routes.get("/ui/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(uiStyle));
+            c.routes.get("/healthz", health::live, Access.OPEN);
+            c.routes.get("/readyz", health::ready);
+            c.routes.get("/metrics", ctx -> ctx.contentType(LedgerMetrics.CONTENT_TYPE).result(metrics.scrape()));
+            c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+
+            c.routes.exception(ApiException.class, (e, ctx) -> {
+                if (e.status == 401) {
+                    // A browser opening /ui gets a login prompt (user: anything, password: an API key).
+                    ctx.header(Header.WWW_AUTHENTICATE, ctx.path().startsWith("/ui")
+                            ? "Basic realm=\"tokenledger\", charset=\"UTF-8\"" : "Bearer realm=\"tokenledger\"");
+                }
+                ctx.status(e.status).json(e.body);
+            });
+            c.routes.exception(HttpResponseException.class, (e, ctx) ->
+                    ctx.status(e.getStatus()).json(ApiError.of(e.getMessage())));
+            c.routes.exception(RecordFailedException.class, (e, ctx) ->
+                    unavailable(ctx, "the events could not be made durable: " + e.getMessage()));
+            c.routes.exception(ClickHouseException.class, (e, ctx) -> {
+                // ClickHouse's own message may name hosts and tables: it goes to the log, not to the client.
+                LOG.warn("{} {}: ClickHouse failed: {}", ctx.method(), ctx.path(), e.getMessage());
+                unavailable(ctx, "ClickHouse did not answer; retry later (the service log has the details)");
+            });
+            c.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(ApiError.of("internal error; the service log has the details"));
+            });
+            c.requestLogger.http((ctx, millis) -> {
+                Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+                String route = matched == null ? "unmatched" : matched.path;
+                metrics.request(ctx.method().name(), route, ctx.statusCode(), millis);
+                LOG.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), millis);
+            });
+        });
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+        HttpApi api = new HttpApi(app, metrics, List.copyOf(routes));
+        LOG.info("HTTP API on {} ({})", api.url(), keys.open() ? "open: local-only, no API keys" : "API key required");
+        return api;
+    }
+
+    /** 503 with Retry-After: the client's events or question were fine; a database was not. */
+    private static void unavailable(Context ctx, String message) {
+        ctx.header(Header.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS)).status(503).json(ApiError.of(message));
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Where clients reach the API from this machine. */
+    public URI url() {
+        return URI.create("http://localhost:" + port());
+    }
+
+    List<Route> routes() {
+        return routes;
+    }
+
+    /** Stops accepting requests; requests in flight get up to 10 s to answer (Jetty's graceful stop). */
+    @Override
+    public void close() {
+        app.stop();
+        metrics.close();
+    }
+}

@@ -1,0 +1,138 @@
+package dev.tokenledger.orchestrator.http;
+
+import dev.tokenledger.orchestrator.Reports;
+import io.javalin.http.Context;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code GET /v1/reports/{by}}: the same {@link Reports} the CLI's {@code report} command runs, with the
+ * same defaults (the last 30 days, top 50 by cost). Every bad parameter is a 400 that names it.
+ */
+final class ReportsEndpoint {
+    static final Set<String> PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "limit");
+    private static final String BY_VALUES = Arrays.stream(Reports.By.values()).map(Reports.By::label)
+            .collect(Collectors.joining(", "));
+
+    /** ClickHouse's Date type stops at 2149; a date outside these bounds is a client's typo, not a question. */
+    static final LocalDate EARLIEST = LocalDate.of(1970, 1, 1);
+    static final LocalDate LATEST = LocalDate.of(2100, 12, 31);
+
+    private final Reports reports;
+
+    ReportsEndpoint(Reports reports) {
+        this.reports = reports;
+    }
+
+    void handle(Context ctx) {
+        knownParameters(ctx, PARAMETERS);
+        Reports.By by = by(ctx.pathParam("by"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate from = date(ctx, "from", today.minusDays(30));
+        LocalDate to = date(ctx, "to", today);
+        if (from.isAfter(to)) {
+            throw ApiException.badParameter("from", "(" + from + ") must not be after 'to' (" + to + ")");
+        }
+        int limit = limit(ctx);
+        Reports.Query query = new Reports.Query(by, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
+                ctx.queryParam("model"), limit);
+        ctx.json(ReportResponse.of(reports.run(query)));
+    }
+
+    /** {@code GET /v1/reports/timeseries}: cost per day, one series per model (or provider, user, ...). */
+    void timeSeries(Context ctx) {
+        knownParameters(ctx, TIME_SERIES_PARAMETERS);
+        Reports.By series = by(ctx.queryParam("series") == null ? "model" : ctx.queryParam("series"));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate from = date(ctx, "from", today.minusDays(30));
+        LocalDate to = date(ctx, "to", today);
+        if (from.isAfter(to)) {
+            throw ApiException.badParameter("from", "(" + from + ") must not be after 'to' (" + to + ")");
+        }
+        Reports.Query query = new Reports.Query(series, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
+                ctx.queryParam("model"), 1);
+        Reports.TimeSeries result;
+        try {
+            result = reports.timeSeries(query, series);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badParameter("series", e.getMessage().replace("series must", "must"));
+        }
+        ctx.json(new TimeSeriesResponse(series.label(), from, to, result.points()));
+    }
+
+    static final Set<String> TIME_SERIES_PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "series");
+
+    private static void knownParameters(Context ctx, Set<String> known) {
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!known.contains(name)) {
+                throw ApiException.badParameter(name, "is not known; use " + String.join(", ", known.stream()
+                        .sorted().toList()));
+            }
+        }
+    }
+
+    /** Cost per day per series value, for charts. Costs in USD. */
+    record TimeSeriesResponse(String series, LocalDate from, LocalDate to, List<Reports.Point> points) {
+    }
+
+    private static Reports.By by(String value) {
+        for (Reports.By by : Reports.By.values()) {
+            if (by.label().equals(value.toLowerCase(Locale.ROOT))) {
+                return by;
+            }
+        }
+        throw ApiException.badParameter("by", "must be one of " + BY_VALUES + ", got '" + EventFields.abbreviate(value) + "'");
+    }
+
+    private static LocalDate date(Context ctx, String name, LocalDate otherwise) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        LocalDate date;
+        try {
+            date = LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ApiException.badParameter(name, "must be a date (YYYY-MM-DD, UTC), got '"
+                    + EventFields.abbreviate(value) + "'");
+        }
+        if (date.isBefore(EARLIEST) || date.isAfter(LATEST)) {
+            throw ApiException.badParameter(name, "must be between " + EARLIEST + " and " + LATEST + ", got " + date);
+        }
+        return date;
+    }
+
+    private static int limit(Context ctx) {
+        String value = ctx.queryParam("limit");
+        if (value == null || value.isBlank()) {
+            return 50;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= 10_000) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the bounds
+        }
+        throw ApiException.badParameter("limit", "must be a whole number from 1 to 10000, got '"
+                + EventFields.abbreviate(value) + "'");
+    }
+
+    /** A report as JSON: what was asked, where the answer came from, its lines and totals. Costs in USD. */
+    record ReportResponse(String by, LocalDate from, LocalDate to, String workspace, String user, String model,
+                          int limit, String source, long totalEvents, BigDecimal totalCostUsd, List<Reports.Line> lines) {
+        static ReportResponse of(Reports.Report r) {
+            Reports.Query q = r.query();
+            return new ReportResponse(q.by().label(), q.from(), q.to(), q.workspace(), q.user(), q.model(), q.limit(),
+                    r.source().table, r.totalEvents(), r.totalCost(), r.lines());
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package dev.tokenledger.orchestrator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.TestClickHouse;
+import dev.tokenledger.postgres.PostgresDatabase;
+import dev.tokenledger.postgres.TestPostgres;
+import dev.tokenledger.usage.PricingEventPricer;
+import dev.tokenledger.usage.UsageWriter;
+import dev.tokenledger.usage.WriterSettings;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/admin-sql.md cannot rot: every ```sql block in it runs, in the order written, against a real
+ * PostgreSQL holding usage_write jobs in each JobRunr state (see {@link AdminSqlFixture}), and must
+ * answer what its heading promises. A new block without a check here fails the test.
+ */
+class AdminSqlDocTest {
+    static final Path DOC = Path.of("..", "docs", "admin-sql.md");
+    private static final Pattern BLOCK = Pattern.compile("```sql\\n(.*?)```", Pattern.DOTALL);
+    private static final String USAGE_WRITE =
+            "dev.tokenledger.usage.UsageWriteJob.run(dev.tokenledger.usage.UsageWriteRequestV1)";
+
+    private static PostgresDatabase postgres;
+    private static ClickHouse clickHouse;
+    private static Ledger ledger;
+    private static AdminSqlFixture.Batches batches;
+
+    /** What one query must answer; {@code before} prepares the database for it. */
+    private record Check(Runnable before, RowsCheck rows) {
+        static Check of(RowsCheck rows) {
+            return new Check(() -> { }, rows);
+        }
+    }
+
+    private interface RowsCheck {
+        void verify(List<Map<String, Object>> rows) throws Exception;
+    }
+
+    private final Map<String, Check> checks = Map.ofEntries(
+            Map.entry("Jobs by state and name", Check.of(rows -> {
+                assertThat(rows).extracting(r -> r.get("state") + " " + r.get("job")).contains("ENQUEUED usage_write",
+                        "SCHEDULED usage_write", "PROCESSING usage_write", "SUCCEEDED usage_write", "FAILED usage_write");
+                assertThat(rows).filteredOn(r -> r.get("state").equals("FAILED")).singleElement()
+                        .satisfies(r -> assertThat(r.get("jobs")).isEqualTo(2L));
+            })),
+            Map.entry("The oldest usage_write jobs waiting to run", Check.of(rows -> {
+                assertThat(rows).extracting(r -> r.get("state")).containsExactly("ENQUEUED", "SCHEDULED");
+                assertThat(rows.get(1).get("runs_at_utc")).isNotNull();
+                assertThat(rows.get(0).get("job").toString()).startsWith("usage_write batch " + batches.enqueued() + ":");
+            })),
+            Map.entry("FAILED usage_write jobs with their last exception", Check.of(rows -> {
+                assertThat(rows).extracting(r -> r.get("batch_id"))
+                        .containsExactlyInAnyOrder(batches.failed(), batches.failedTwice());
+                assertThat(rows).allSatisfy(r -> {
+                    assertThat(r.get("exception")).isEqualTo("dev.tokenledger.clickhouse.ClickHouseException");
+                    assertThat(r.get("message").toString()).contains("Memory limit");
+                    assertThat(r.get("event_count")).isEqualTo(2);
+                });
+            })),
+            Map.entry("Jobs processing for too long (orphans)", Check.of(rows -> {
+                assertThat(rows).singleElement().satisfies(r -> {
+                    assertThat(r.get("job").toString()).startsWith("usage_write batch " + batches.orphaned() + ":");
+                    assertThat(r.get("server")).isEqualTo("admin-sql-test");
+                    assertThat(r.get("server_last_heartbeat_utc")).as("its server is gone").isNull();
+                });
+            })),
+            Map.entry("Retries so far", Check.of(rows -> {
+                assertThat(rows).extracting(r -> r.get("failures")).containsExactly(2, 1, 1);
+                assertThat(rows.getFirst().get("job").toString()).startsWith("usage_write batch " + batches.failedTwice() + ":");
+                assertThat(rows).extracting(r -> r.get("state")).containsExactlyInAnyOrder("FAILED", "FAILED", "SCHEDULED");
+                assertThat(rows).allSatisfy(r -> assertThat(r.get("retries_allowed")).isEqualTo(11));
+            })),
+            Map.entry("Backlog: events accepted but not yet in ClickHouse", Check.of(rows -> {
+                assertThat(rows).extracting(r -> r.get("stage") + " " + r.get("events"))
+                        .containsExactly("waiting for a batch 0", "sealed, not yet written 10");
+            })),
+            Map.entry("Unwritten batches with their attempts, last error and job", Check.of(rows -> {
+                assertThat(rows).extracting(r -> r.get("batch_id") + " " + r.get("job_state")).containsExactly(
+                        batches.enqueued() + " ENQUEUED", batches.scheduledRetry() + " SCHEDULED",
+                        batches.orphaned() + " PROCESSING", batches.failed() + " FAILED",
+                        batches.failedTwice() + " FAILED");
+            })),
+            Map.entry("Written per day (PostgreSQL's side of reconcile)", Check.of(rows -> {
+                assertThat(rows).singleElement().satisfies(r -> {
+                    assertThat(r.get("events")).isEqualTo(new BigDecimal(2));
+                    assertThat((BigDecimal) r.get("cost_usd")).isPositive();
+                });
+            })),
+            Map.entry("Dead letters", Check.of(rows -> assertThat(rows).singleElement()
+                    .satisfies(r -> assertThat(r.get("clickhouse_code")).isEqualTo(53)))),
+            Map.entry("Last pricing refreshes", Check.of(rows -> assertThat(rows).first()
+                    .satisfies(r -> assertThat(r.get("outcome")).isEqualTo("applied")))),
+            Map.entry("The current price of a model", Check.of(rows -> assertThat(rows).singleElement()
+                    .satisfies(r -> assertThat((BigDecimal) r.get("input_cost_per_token")).isPositive()))),
+            Map.entry("Requeue FAILED usage_write jobs", Check.of(rows -> {
+                assertThat(count("SELECT count(*) FROM jobrunr_jobs WHERE state = 'FAILED'")).isZero();
+                assertThat(count("SELECT count(*) FROM usage_batch WHERE job_id IS NULL")).isEqualTo(2);
+                // A running service's sealer gives each of them its job back, with the same id as before.
+                try (UsageWriter sealer = new UsageWriter(postgres.dataSource(), clickHouse,
+                        new PricingEventPricer(ledger.pricing()), ledger.jobs(), () -> { }, WriterSettings.DEFAULTS,
+                        InstantSource.system())) {
+                    sealer.start();
+                    await(() -> count("SELECT count(*) FROM usage_batch b JOIN jobrunr_jobs j ON j.id = b.job_id::text"
+                            + " WHERE b.batch_id IN (" + batches.failed() + ", " + batches.failedTwice() + ")"
+                            + " AND j.state = 'ENQUEUED'") == 2);
+                }
+            })),
+            Map.entry("Delete old SUCCEEDED and DELETED jobs", new Check(
+                    () -> execute("UPDATE jobrunr_jobs SET updatedat = updatedat - interval '8 days'"
+                            + " WHERE state = 'SUCCEEDED'"),
+                    rows -> {
+                        assertThat(count("SELECT count(*) FROM jobrunr_jobs WHERE state = 'SUCCEEDED'")).isZero();
+                        assertThat(count("SELECT count(*) FROM jobrunr_jobs")).isEqualTo(5);
+                        assertThat(count("SELECT count(*) FROM usage_batch WHERE written_at IS NOT NULL")).isEqualTo(1);
+                    })));
+
+    @BeforeAll
+    static void start() throws SQLException {
+        postgres = TestPostgres.freshDatabase("admin_sql");
+        clickHouse = TestClickHouse.embedded("admin_sql");
+        ledger = TestLedger.open(TestLedger.config(Map.of()), Ledger.Mode.CLIENT, postgres, clickHouse);
+        batches = AdminSqlFixture.jobsInEveryState(ledger, clickHouse);
+    }
+
+    @AfterAll
+    static void stop() {
+        ledger.close();
+        clickHouse.close();
+        postgres.close();
+    }
+
+    @Test
+    void everySqlBlockInTheDocHasACheckAndEveryCheckABlock() throws Exception {
+        assertThat(queries().keySet()).containsExactlyInAnyOrderElementsOf(checks.keySet());
+    }
+
+    @Test
+    void everyQueryOfTheDocRunsInOrderAndAnswersWhatItsHeadingSays() throws Exception {
+        for (Map.Entry<String, String> q : queries().entrySet()) {
+            Check check = checks.get(q.getKey());
+            assertThat(check).as("a check for '%s'", q.getKey()).isNotNull();
+            check.before().run();
+            List<Map<String, Object>> rows = run(q.getValue());
+            try {
+                check.rows().verify(rows);
+            } catch (AssertionError e) {
+                throw new AssertionError("'" + q.getKey() + "' answered " + rows + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Test
+    void usageWriteJobsAreNamedByTheSignatureTheDocFiltersOn() throws Exception {
+        assertThat(Files.readString(DOC)).contains(USAGE_WRITE);
+        assertThat(count("SELECT count(*) FROM jobrunr_jobs WHERE jobsignature = '" + USAGE_WRITE + "'"))
+                .isGreaterThanOrEqualTo(5);
+    }
+
+    /** Heading → SQL, in document order; each block belongs to the nearest heading above it. */
+    static Map<String, String> queries() throws Exception {
+        String doc = Files.readString(DOC);
+        Map<String, String> out = new LinkedHashMap<>();
+        Matcher m = BLOCK.matcher(doc);
+        while (m.find()) {
+            String before = doc.substring(0, m.start());
+            String heading = before.lines().filter(l -> l.startsWith("#")).reduce((a, b) -> b).orElseThrow()
+                    .replaceFirst("^#+\\s*", "");
+            assertThat(out.put(heading, m.group(1))).as("one sql block under '%s'", heading).isNull();
+        }
+        return out;
+    }
+
+    /** Runs a block as psql would (several statements allowed); the rows of its last query, if any. */
+    private static List<Map<String, Object>> run(String sql) throws SQLException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = postgres.dataSource().getConnection(); Statement st = c.createStatement()) {
+            boolean isQuery = st.execute(sql);
+            while (true) {
+                if (isQuery) {
+                    rows.clear();
+                    try (ResultSet rs = st.getResultSet()) {
+                        ResultSetMetaData md = rs.getMetaData();
+                        while (rs.next()) {
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            for (int i = 1; i <= md.getColumnCount(); i++) {
+                                row.put(md.getColumnLabel(i), rs.getObject(i));
+                            }
+                            rows.add(row);
+                        }
+                    }
+                } else if (st.getUpdateCount() == -1) {
+                    return rows;
+                }
+                isQuery = st.getMoreResults();
+            }
+        }
+    }
+
+    private static long count(String sql) {
+        try (Connection c = postgres.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    private static void execute(String sql) {
+        try {
+            AdminSqlFixture.execute(postgres, sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited 30 s").isLessThan(deadline);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
