@@ -19,7 +19,7 @@ class LedgerConfigTest {
         assertThat(c.embeddedClickHouse()).isTrue();
         assertThat(c.home()).isEqualTo(Path.of("/tmp/x"));
         assertThat(c.writer().jobRetries()).isEqualTo(11);
-        assertThat(c.writer().linger()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.writer().linger()).isEqualTo(Duration.ofMillis(250));
     }
 
     @Test
