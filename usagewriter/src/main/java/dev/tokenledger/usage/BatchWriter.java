@@ -355,8 +355,14 @@ final class BatchWriter {
 
     private void insert(long batchId, int month, List<PricedEvent> rows, Set<UUID> excluded, Instant ingestedAt) {
         byte[] data = UsageRows.encode(rows, batchId, ingestedAt);
-        clickHouse.insert(new InsertBatch(TABLE, data, rows.size(), token(batchId, month, excluded)));
+        clickHouse.insert(new InsertBatch(TABLE, data, rows.size(), token(batchId, month, excluded), INSERT_SETTINGS));
     }
+
+    /**
+     * One thread per insert (its views included): a batch is small, and on a 2-core machine a multi-threaded
+     * insert took both cores from the recorder's commits beside it, which showed as record() latency spikes.
+     */
+    static final Map<String, String> INSERT_SETTINGS = Map.of("max_threads", "1", "max_insert_threads", "1");
 
     /**
      * The deduplication token names immutable content: the batch, the month, and which of the month's
