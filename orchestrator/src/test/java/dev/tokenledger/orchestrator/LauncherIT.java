@@ -57,8 +57,9 @@ class LauncherIT {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("TOKENLEDGER_"));
         env.put("TOKENLEDGER_HOME", home.resolve("tokenledger").toString());
-        env.put("TOKENLEDGER_HTTP_PORT", Integer.toString(freePort()));
-        env.put("TOKENLEDGER_DASHBOARD_PORT", Integer.toString(freePort()));
+        int[] ports = twoFreePorts();
+        env.put("TOKENLEDGER_HTTP_PORT", Integer.toString(ports[0]));
+        env.put("TOKENLEDGER_DASHBOARD_PORT", Integer.toString(ports[1]));
         Process p = pb.directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean finished = p.waitFor(5, TimeUnit.MINUTES);
         if (!finished) {
@@ -68,9 +69,25 @@ class LauncherIT {
         return new Result(finished ? p.exitValue() : -1, output);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * Two distinct free ports below Linux's ephemeral range (32768+). A port from {@code new ServerSocket(0)}
+     * is free again once closed, and the demo's embedded PostgreSQL, started before the API binds, takes its
+     * own port the same way: once it took the API's and the demo failed with "Address already in use".
+     */
+    private static int[] twoFreePorts() throws IOException {
+        java.util.Random random = new java.util.Random();
+        int[] ports = new int[2];
+        for (int found = 0; found < 2; ) {
+            int candidate = 20_000 + random.nextInt(12_000);
+            if (found == 1 && candidate == ports[0]) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(candidate)) {
+                ports[found++] = s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        return ports;
     }
 }
