@@ -30,9 +30,7 @@ class SqlScriptTest {
         var migrations = new ClickHouseMigrations(null);
 
         assertThat(migrations.listedFiles()).containsExactly("V1__llm_usage.sql", "V2__llm_usage_daily.sql",
-                "V3__llm_usage_checks.sql", "V4__llm_usage_daily_by_dimension.sql");
-        assertThat(SqlScript.statements(resource("V4__llm_usage_daily_by_dimension.sql")))
-                .as("three tables, their views, and the backfill of each").hasSize(12);
+                "V3__llm_usage_checks.sql");
         assertThat(SqlScript.statements(resource("V1__llm_usage.sql"))).singleElement().asString()
                 .startsWith("CREATE TABLE IF NOT EXISTS llm_usage");
         assertThat(SqlScript.statements(resource("V2__llm_usage_daily.sql"))).satisfiesExactly(

@@ -63,7 +63,7 @@ final class ReportCommand implements Callable<Integer> {
                 Reports.Query q = report.query();
                 out.println("Cost by " + q.by().label() + ", " + q.from() + " .. " + q.to() + " UTC"
                         + (q.workspace() != null ? ", workspace " + q.workspace() : "")
-                        + " (from " + Reports.tableFor(report.query(), report.source()) + ")");
+                        + " (from " + report.source().table + ")");
                 out.print(table(report, false));
                 long unpriced = report.lines().stream().mapToLong(Reports.Line::unpricedEvents).sum();
                 out.println("total: " + Output.count(report.totalEvents()) + " calls, " + Output.money(report.totalCost())

@@ -12,9 +12,8 @@ import java.util.Map;
 
 /**
  * The analytical questions: what did usage cost, and in tokens, by user, workspace, model, agent or day.
- * Answered from the smallest daily rollup that keeps the question's columns (llm_usage_daily_by_agent,
- * _by_model, _by_user, else llm_usage_daily; always with sum() ... GROUP BY: SummingMergeTree sums only
- * when parts merge) unless the question needs a column no rollup keeps, then from llm_usage.
+ * Answered from the llm_usage_daily rollup (always with sum() ... GROUP BY: SummingMergeTree sums only
+ * when parts merge) unless the question needs a column the rollup does not keep, then from llm_usage.
  */
 public final class Reports {
     /** What a report groups by. */
@@ -44,51 +43,15 @@ public final class Reports {
         }
     }
 
-    /** Where an answer came from: a rollup or the raw table. */
+    /** Where an answer came from: the rollup or the raw table. */
     public enum Source {
         ROLLUP("llm_usage_daily"), RAW("llm_usage");
 
-        /** The table ({@link #tableFor} names the smallest rollup that can answer a given question). */
         public final String table;
 
         Source(String table) {
             this.table = table;
         }
-    }
-
-    /**
-     * The daily rollups by one dimension (ClickHouse V4), smallest first, with the columns each keeps; any
-     * question they cannot answer goes to llm_usage_daily, which keeps them all. Same sums, same answers.
-     */
-    private static final List<Map.Entry<String, List<String>>> DIMENSION_ROLLUPS = List.of(
-            Map.entry("llm_usage_daily_by_agent", List.of("agent_id")),
-            Map.entry("llm_usage_daily_by_model", List.of("model", "provider")),
-            Map.entry("llm_usage_daily_by_user", List.of("workspace_id", "user_id")));
-
-    /** The table that answers {@code q} from {@code source}: for the rollup, the smallest that keeps its columns. */
-    public static String tableFor(Query q, Source source) {
-        if (source == Source.RAW) {
-            return Source.RAW.table;
-        }
-        List<String> needed = new ArrayList<>();
-        if (q.by() != By.DAY) {
-            needed.add(q.by().column);
-        }
-        if (q.workspace() != null && !q.workspace().isBlank()) {
-            needed.add("workspace_id");
-        }
-        if (q.user() != null && !q.user().isBlank()) {
-            needed.add("user_id");
-        }
-        if (q.model() != null && !q.model().isBlank()) {
-            needed.add("model");
-        }
-        for (Map.Entry<String, List<String>> rollup : DIMENSION_ROLLUPS) {
-            if (rollup.getValue().containsAll(needed)) {
-                return rollup.getKey();
-            }
-        }
-        return Source.ROLLUP.table;
     }
 
     /** One question. {@code workspace}, {@code user} and {@code model} narrow it when set. */
@@ -153,7 +116,7 @@ public final class Reports {
                        sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
                        sum(cache_creation_tokens) AS cache_creation, sum(thoughts_tokens) AS thoughts,
                        sum(total_tokens) AS total, sum(cost_usd) AS cost
-                FROM %s
+                FROM llm_usage_daily
                 WHERE %s
                 GROUP BY key
                 ORDER BY %s
@@ -170,9 +133,7 @@ public final class Reports {
                 LIMIT {limit:UInt32}""";
         String order = q.by() == By.DAY ? "key ASC" : "cost DESC, key ASC";
         List<Line> lines = new ArrayList<>();
-        String formatted = source == Source.ROLLUP ? sql.formatted(key, tableFor(q, source), where, order)
-                : sql.formatted(key, where, order);
-        for (Row r : clickHouse.query(formatted, params)) {
+        for (Row r : clickHouse.query(sql.formatted(key, where, order), params)) {
             lines.add(new Line(r.string("key"), r.int64("events"), r.int64("unpriced"), r.int64("prompt"),
                     r.int64("completion"), r.int64("cached"), r.int64("cache_creation"), r.int64("thoughts"),
                     r.int64("total"), r.decimal("cost").setScale(12)));

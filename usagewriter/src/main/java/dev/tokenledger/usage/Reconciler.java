@@ -39,12 +39,9 @@ public final class Reconciler {
     private static final String ROLLUP = """
             SELECT day, sum(events) AS events, sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion,
                    sum(total_tokens) AS total, sum(cost_usd) AS cost
-            FROM %s
+            FROM llm_usage_daily
             WHERE day >= {from:Date} AND day < {to:Date}
             GROUP BY day""";
-    /** The rollups by one dimension (ClickHouse V4): the reports read them, so each must agree too. */
-    static final List<String> DIMENSION_ROLLUPS = List.of("llm_usage_daily_by_user", "llm_usage_daily_by_model",
-            "llm_usage_daily_by_agent");
 
     private final DSLContext db;
     private final ClickHouse clickHouse;
@@ -79,30 +76,18 @@ public final class Reconciler {
         Map<LocalDate, Long> dead = pg.dead();
         Map<LocalDate, ReconcileReport.Totals> raw = clickHouse(RAW, Map.of(
                 "from", from + " 00:00:00.000", "to", end + " 00:00:00.000"));
-        Map<String, String> days = Map.of("from", from.toString(), "to", end.toString());
-        Map<LocalDate, ReconcileReport.Totals> rollup = clickHouse(ROLLUP.formatted("llm_usage_daily"), days);
-        Map<String, Map<LocalDate, ReconcileReport.Totals>> byDimension = new java.util.LinkedHashMap<>();
-        for (String table : DIMENSION_ROLLUPS) {
-            byDimension.put(table, clickHouse(ROLLUP.formatted(table), days));
-        }
+        Map<LocalDate, ReconcileReport.Totals> rollup = clickHouse(ROLLUP, Map.of("from", from.toString(),
+                "to", end.toString()));
 
-        TreeMap<LocalDate, Boolean> seen = new TreeMap<>();
+        TreeMap<LocalDate, Boolean> days = new TreeMap<>();
         for (Map<LocalDate, ?> m : List.of(written, raw, rollup, pending, dead)) {
-            m.keySet().forEach(d -> seen.put(d, true));
+            m.keySet().forEach(d -> days.put(d, true));
         }
-        byDimension.values().forEach(m -> m.keySet().forEach(d -> seen.put(d, true)));
         List<ReconcileReport.Day> out = new ArrayList<>();
-        for (LocalDate d : seen.keySet()) {
-            ReconcileReport.Totals rolled = rollup.getOrDefault(d, ReconcileReport.Totals.ZERO);
-            List<String> differing = new ArrayList<>();
-            byDimension.forEach((table, totals) -> {
-                if (!totals.getOrDefault(d, ReconcileReport.Totals.ZERO).sameAs(rolled)) {
-                    differing.add(table);
-                }
-            });
+        for (LocalDate d : days.keySet()) {
             out.add(new ReconcileReport.Day(d, written.getOrDefault(d, ReconcileReport.Totals.ZERO),
-                    raw.getOrDefault(d, ReconcileReport.Totals.ZERO), rolled,
-                    pending.getOrDefault(d, 0L), dead.getOrDefault(d, 0L), List.copyOf(differing)));
+                    raw.getOrDefault(d, ReconcileReport.Totals.ZERO), rollup.getOrDefault(d, ReconcileReport.Totals.ZERO),
+                    pending.getOrDefault(d, 0L), dead.getOrDefault(d, 0L)));
         }
         return new ReconcileReport(from, to, out);
     }
