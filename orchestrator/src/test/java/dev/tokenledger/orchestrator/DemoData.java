@@ -20,12 +20,12 @@ public final class DemoData {
     /** Polls (with a deadline) until nothing accepted is still waiting to reach ClickHouse. */
     public static void awaitWritten(Ledger ledger, Duration timeout) throws InterruptedException {
         UsageBacklog backlog = new UsageBacklog(ledger.postgres().dataSource(), InstantSource.system());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (backlog.snapshot().pendingEvents() > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("events still unwritten after " + timeout + ": " + backlog.snapshot());
-            }
-            Thread.sleep(50);
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).dontCatchUncaughtExceptions()
+                    .pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50)).until(() -> backlog.snapshot().pendingEvents() == 0);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("events still unwritten after " + timeout + ": " + backlog.snapshot(), e);
         }
     }
 }

@@ -120,17 +120,14 @@ public final class TestPipeline implements AutoCloseable {
     }
 
     public static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + ": " + what.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+        try {
+            // On the calling thread, and blind to other threads' uncaught exceptions (unlike Awaitility's
+            // defaults): JobRunr threads of a pipeline whose database another test just closed throw, and that
+            // is not this condition failing.
+            org.awaitility.Awaitility.await().atMost(timeout).dontCatchUncaughtExceptions().pollInSameThread()
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + timeout + ": " + what.get(), e);
         }
     }
 

@@ -381,24 +381,16 @@ class HttpApiTest {
 
     /** Polls until {@code done} holds, failing after the deadline with the last value seen. */
     static <T> T await(Supplier<T> probe, java.util.function.Predicate<T> done) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        T last = probe.get();
-        while (!done.test(last)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + DEADLINE + "; last seen: " + last);
-            }
-            pause();
-            last = probe.get();
-        }
-        return last;
-    }
-
-    private static void pause() {
+        java.util.concurrent.atomic.AtomicReference<T> last = new java.util.concurrent.atomic.AtomicReference<>();
         try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+            return org.awaitility.Awaitility.await().atMost(DEADLINE).dontCatchUncaughtExceptions()
+                    .pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(50)).until(() -> {
+                        last.set(probe.get());
+                        return last.get();
+                    }, done::test);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + DEADLINE + "; last seen: " + last.get(), e);
         }
     }
 }
