@@ -183,13 +183,26 @@ function kpis(report) {
   document.body.dataset.totalCalls = String(calls);
 }
 
+/** What the strip shows of a check: its detail, or for dead letters just how many wait ("3 unresolved"). */
+function checkText(c) {
+  if (c.name === 'dead_letters') {
+    const n = /^(\d+) /.exec(c.detail);
+    return n ? n[1] + ' unresolved' : c.detail;
+  }
+  return c.detail;
+}
+
 function health(ready, meta) {
   const byName = Object.fromEntries((ready && ready.checks || []).map(c => [c.name, c]));
+  const titles = {
+    oldest_unwritten_event: 'backlog', failed_usage_writes: 'failed jobs', dead_letters: 'dead letters', price_book_age: 'price book',
+  };
   for (const el of document.querySelectorAll('#health [data-check]')) {
     const c = byName[el.dataset.check];
-    const title = { oldest_unwritten_event: 'backlog', failed_usage_writes: 'failed jobs', price_book_age: 'price book' }[el.dataset.check];
-    el.textContent = c ? title + ': ' + c.detail : title + ': unknown';
-    el.className = c ? c.status.toLowerCase() : 'degraded';
+    const title = titles[el.dataset.check];
+    el.textContent = c ? title + ': ' + checkText(c) : title + ': unknown';
+    el.title = c ? c.detail : '';
+    el.className = c ? { UP: 'ok', DEGRADED: 'degraded', DOWN: 'down' }[c.status] : 'degraded';
   }
   const link = document.getElementById('dashboard-link');
   if (meta && meta.dashboard_port) {

@@ -3,13 +3,13 @@ package dev.tokenledger.clickhouse;
 import java.util.regex.Pattern;
 
 /** Database, table and setting names tokenledger splices into SQL: checked, then quoted. */
-final class Identifiers {
+public final class Identifiers {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private Identifiers() {
     }
 
-    static String requireName(String name, String what) {
+    public static String requireName(String name, String what) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " must match " + NAME + ", got " + name);
         }
@@ -17,12 +17,12 @@ final class Identifiers {
     }
 
     /** A checked name in backquotes, ready for SQL. */
-    static String quoted(String name, String what) {
+    public static String quoted(String name, String what) {
         return "`" + requireName(name, what) + "`";
     }
 
     /** A ClickHouse string literal. */
-    static String stringLiteral(String value) {
+    public static String stringLiteral(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

@@ -191,7 +191,8 @@ abstract class ClickHouseBackendContract {
         assertThat(again).isEmpty();
         assertThat(clickHouse.query("SELECT version, name FROM " + ClickHouseMigrations.HISTORY_TABLE + " ORDER BY version"))
                 .extracting(r -> r.string("version") + " " + r.string("name"))
-                .containsExactly("1 V1__llm_usage.sql", "2 V2__llm_usage_daily.sql", "3 V3__llm_usage_checks.sql");
+                .containsExactly("1 V1__llm_usage.sql", "2 V2__llm_usage_daily.sql", "3 V3__llm_usage_checks.sql",
+                        "4 V4__tokenledger_installation.sql", "5 V5__llm_usage_lookups.sql");
     }
 
     @Test

@@ -38,6 +38,13 @@ public final class TestPostgres {
         PostgresSettings settings = new PostgresSettings(s.url(name), s.user, s.password, null, 24,
                 PostgresSettings.DEFAULT_CONNECTION_TIMEOUT);
         HikariDataSource pool = PostgresDatabase.pool(settings.url(), s.user, s.password, settings);
+        // A copy of the template would share its installation id; a schema migrated anew mints its own (V17).
+        try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("UPDATE ledger_installation SET installation_id = gen_random_uuid()");
+        } catch (java.sql.SQLException e) {
+            pool.close();
+            throw new IllegalStateException("cannot mint the installation id of " + name, e);
+        }
         return PostgresDatabase.of(pool, "test database " + name + " on " + s.description);
     }
 

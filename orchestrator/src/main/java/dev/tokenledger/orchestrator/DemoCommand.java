@@ -87,8 +87,10 @@ final class DemoCommand implements Callable<Integer> {
 
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             ReconcileReport reconcile = ledger.reconciler().reconcile(today.minusDays(31), today);
-            out.println("reconcile (PostgreSQL vs llm_usage vs llm_usage_daily, 31 days): "
-                    + (reconcile.clean() ? "clean, to the last digit" : "DIFFERENT — run ./tokenledger reconcile"));
+            out.println("reconcile (PostgreSQL vs llm_usage vs llm_usage_daily, 31 days): " + (reconcile.clean()
+                    ? "clean, every accepted event accounted for, every column equal to the last digit"
+                    : "NOT clean (" + reconcile.differences().size() + " difference(s), "
+                    + reconcile.unresolvedDeadLetters() + " unresolved dead letter(s)): run ./tokenledger reconcile"));
             out.println();
             for (Reports.By by : List.of(Reports.By.MODEL, Reports.By.USER, Reports.By.WORKSPACE, Reports.By.AGENT)) {
                 ReportCommand.print(out, ledger.reports().run(new Reports.Query(by, today.minusDays(30), today, null,

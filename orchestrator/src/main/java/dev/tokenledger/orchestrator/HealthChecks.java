@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Readiness, check by check: PostgreSQL, ClickHouse, JobRunr's server, FAILED usage_write jobs, the
- * oldest unwritten event, and the age of the price book. Each check is named in the result.
+ * Readiness, check by check: PostgreSQL, ClickHouse, JobRunr's server, FAILED usage_write jobs, unresolved
+ * dead letters, the oldest unwritten event, and the age of the price book. Each check is named in the result.
  */
 public final class HealthChecks {
     static final Duration BACKLOG_DEGRADED = Duration.ofMinutes(5);
@@ -65,6 +65,11 @@ public final class HealthChecks {
             run(checks, "failed_usage_writes", () -> {
                 long failed = ledger.failedWrites().count();
                 return failed == 0 ? ok("none") : degraded(failed + " FAILED usage_write job(s): run requeue-failed");
+            });
+            run(checks, "dead_letters", () -> {
+                long unresolved = ledger.deadLetters().unresolvedCount();
+                return unresolved == 0 ? ok("none unresolved") : degraded(unresolved
+                        + " dead letter(s) wait for replay or discard: ./tokenledger dead-letters list");
             });
             run(checks, "oldest_unwritten_event", () -> {
                 UsageBacklog.Snapshot s = backlog.snapshot();

@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "health", mixinStandardHelpOptions = true,
-        description = "Check PostgreSQL, ClickHouse, FAILED usage_write jobs, the backlog and the price book. Exits 0 when UP.")
+        description = "Check PostgreSQL, ClickHouse, FAILED usage_write jobs, unresolved dead letters, the backlog and the"
+                + " price book. Exits 0 when UP.")
 final class HealthCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -10,7 +10,11 @@ import dev.tokenledger.pricing.PricingRefreshJob;
 import dev.tokenledger.usage.FailedUsageWrites;
 import dev.tokenledger.usage.JobServerWatchdog;
 import dev.tokenledger.usage.PricingEventPricer;
+import dev.tokenledger.usage.DeadLetters;
+import dev.tokenledger.usage.LedgerIdentity;
 import dev.tokenledger.usage.Reconciler;
+import dev.tokenledger.usage.RollupRepair;
+import dev.tokenledger.usage.UsageReconcileJob;
 import dev.tokenledger.usage.UsagePurgeJob;
 import dev.tokenledger.usage.UsagePurger;
 import dev.tokenledger.usage.UsageRecorder;
@@ -73,9 +77,13 @@ public final class Ledger implements AutoCloseable {
     private final UsageRecorder recorder;
     private final Reports reports;
     private final Reconciler reconciler;
+    private final RollupRepair rollupRepair;
+    private final DeadLetters deadLetters;
+    private final LedgerIdentity identity;
     private final FailedUsageWrites failedWrites;
     private BackgroundJobServer jobServer;
     private UsagePurgeJob purgeJob;
+    private UsageReconcileJob reconcileJob;
     private UsageWriter writer;
     private JobServerWatchdog watchdog;
     private JobRunrDashboardWebServer dashboard;
@@ -101,6 +109,9 @@ public final class Ledger implements AutoCloseable {
         this.recorder = remember(new UsageRecorder(postgres.dataSource(), config.recorder(), clock));
         this.reports = new Reports(clickHouse);
         this.reconciler = new Reconciler(postgres.dataSource(), clickHouse);
+        this.rollupRepair = new RollupRepair(postgres.dataSource(), clickHouse, clock);
+        this.deadLetters = new DeadLetters(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), clock);
+        this.identity = new LedgerIdentity(postgres.dataSource(), clickHouse, clock);
         this.failedWrites = new FailedUsageWrites(jobStorage);
     }
 
@@ -151,6 +162,7 @@ public final class Ledger implements AutoCloseable {
         startWorker();
         pricing.scheduleRecurringRefresh(jobs);
         purgeJob.scheduleHourly(jobs);
+        reconcileJob.scheduleEvery(jobs, config.writer().reconcileInterval());
         startDashboard(new JacksonJsonMapper());
     }
 
@@ -162,16 +174,19 @@ public final class Ledger implements AutoCloseable {
         if (writer != null) {
             return;
         }
+        requireSameLedger();
         JacksonJsonMapper json = new JacksonJsonMapper();
         Holder<OnboardNewWorkTask> onboard = new Holder<>();
         this.writer = remember(new UsageWriter(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), jobs,
                 jobStorage, () -> onboard.run(OnboardNewWorkTask::runTaskThreadSafe), config.writer(), clock));
         this.purgeJob = new UsagePurgeJob(new UsagePurger(postgres.dataSource(),
                 config.writer().idempotencyWindow(), clock));
+        this.reconcileJob = new UsageReconcileJob(postgres.dataSource(), reconciler, rollupRepair, clock);
         Map<Class<?>, Object> handlers = Map.of(
                 UsageWriteJob.class, writer.job(),
                 PricingRefreshJob.class, pricing.refreshJob(),
-                UsagePurgeJob.class, purgeJob);
+                UsagePurgeJob.class, purgeJob,
+                UsageReconcileJob.class, reconcileJob);
         this.jobServer = new BackgroundJobServer(jobStorage, json, new HandlerActivator(handlers),
                 BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                         .andPollInterval(config.jobRunrPoll())
@@ -183,6 +198,21 @@ public final class Ledger implements AutoCloseable {
         writer.attach(recorder); // wakes the sealer on every commit, hands committed events over in memory
         writer.start();
         this.watchdog = remember(new JobServerWatchdog(jobServer, postgres.dataSource(), Duration.ofSeconds(5)));
+    }
+
+    /**
+     * Refuses to start the writer on a PostgreSQL that belongs to another ledger than its ClickHouse (the writer
+     * checks again before every first write, so a ClickHouse that is down now is checked once it answers).
+     */
+    private void requireSameLedger() {
+        try {
+            identity.requireMatch();
+        } catch (LedgerIdentity.MismatchException e) {
+            throw new ConfigException(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("could not check that PostgreSQL and ClickHouse belong to the same ledger now ({}); the writer"
+                    + " checks before its first write", e.toString());
+        }
     }
 
     /**
@@ -249,6 +279,23 @@ public final class Ledger implements AutoCloseable {
 
     public Reconciler reconciler() {
         return reconciler;
+    }
+
+    public RollupRepair rollupRepair() {
+        return rollupRepair;
+    }
+
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    public LedgerIdentity identity() {
+        return identity;
+    }
+
+    /** The usage_reconcile job's body; empty unless the background half runs. */
+    public Optional<UsageReconcileJob> reconcileJob() {
+        return Optional.ofNullable(reconcileJob);
     }
 
     public FailedUsageWrites failedWrites() {

@@ -119,16 +119,18 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         int retries = c.integer(Setting.JOB_RETRIES, 10, 30);
         WriterSettings writer = new WriterSettings(c.integer(Setting.BATCH_MAX_EVENTS, 1, 1_000_000),
                 c.duration(Setting.BATCH_LINGER), WriterSettings.DEFAULTS.idlePoll(), retries,
-                c.duration(Setting.IDEMPOTENCY_WINDOW));
+                c.duration(Setting.IDEMPOTENCY_WINDOW), c.duration(Setting.RECONCILE_INTERVAL));
         int commitThreads = c.integer(Setting.COMMIT_THREADS, 1, 64);
         int buffer = c.integer(Setting.RECORD_BUFFER, RecorderSettings.DEFAULTS.maxEventsPerCommit(), 100_000_000);
         RecorderSettings recorder = new RecorderSettings(commitThreads, RecorderSettings.DEFAULTS.maxEventsPerCommit(),
                 buffer, RecorderSettings.DEFAULTS.fullBufferWait(), c.duration(Setting.RECORD_TIMEOUT),
                 RecorderSettings.DEFAULTS.maxFutureSkew(), RecorderSettings.DEFAULTS.retention());
         int workers = c.integer(Setting.WORKERS, 1, 256);
-        if (poolSize < workers + commitThreads + 4) {
-            throw new ConfigException(Setting.PG_POOL_SIZE.env + " (" + poolSize + ") must be at least "
-                    + Setting.WORKERS.env + " + " + Setting.COMMIT_THREADS.env + " + 4 = " + (workers + commitThreads + 4));
+        // A usage_write job holds a connection for its month locks besides the ones its queries borrow.
+        if (poolSize < 2 * workers + commitThreads + 4) {
+            throw new ConfigException(Setting.PG_POOL_SIZE.env + " (" + poolSize + ") must be at least 2 × "
+                    + Setting.WORKERS.env + " + " + Setting.COMMIT_THREADS.env + " + 4 = "
+                    + (2 * workers + commitThreads + 4));
         }
         Duration poll = c.duration(Setting.JOBRUNR_POLL);
         if (poll.compareTo(Duration.ofSeconds(5)) < 0) {

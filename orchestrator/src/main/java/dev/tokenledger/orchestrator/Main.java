@@ -21,7 +21,25 @@ public final class Main {
 
     /** The CLI, as tests drive it. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new TokenledgerCommand());
+        return commandLine(LedgerOpener.FROM_ENVIRONMENT);
+    }
+
+    /**
+     * The CLI with commands that open their ledger through {@code ledgers}: a command that takes a
+     * {@link LedgerOpener} in its constructor gets this one, the others are made as picocli makes them.
+     */
+    static CommandLine commandLine(LedgerOpener ledgers) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine cli = new CommandLine(new TokenledgerCommand(), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> type) throws Exception {
+                try {
+                    return type.getDeclaredConstructor(LedgerOpener.class).newInstance(ledgers);
+                } catch (NoSuchMethodException e) {
+                    return defaults.create(type);
+                }
+            }
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
                 cmd.getErr().println("tokenledger: " + e.getMessage());

@@ -57,10 +57,13 @@ final class Output {
                 .toPlainString();
     }
 
-    /** A plain-text table, columns right-aligned except the first. */
+    /**
+     * A plain-text table: the first column left-aligned, a column of numbers (or of "12 (3)": a number and a part
+     * of it) right-aligned.
+     */
     static final class Table {
         private static final java.util.regex.Pattern NUMERIC =
-                java.util.regex.Pattern.compile("[-+$0-9.,%]*[0-9][-+$0-9.,%]*|unpriced|-");
+                java.util.regex.Pattern.compile("[-+$0-9.,%]*[0-9][-+$0-9.,%]*( \\([0-9.,]+\\))?|unpriced|-");
         private final List<String> header;
         private final List<List<String>> rows = new ArrayList<>();
 

@@ -19,6 +19,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,8 +108,49 @@ class AdminSqlDocTest {
                     assertThat((BigDecimal) r.get("cost_usd")).isPositive();
                 });
             })),
-            Map.entry("Dead letters", Check.of(rows -> assertThat(rows).singleElement()
+            Map.entry("Unresolved dead letters", Check.of(rows -> assertThat(rows).singleElement()
                     .satisfies(r -> assertThat(r.get("clickhouse_code")).isEqualTo(53)))),
+            Map.entry("Resolved dead letters (the audit)", new Check(
+                    () -> ledger.deadLetters().discard(ledger.deadLetters().list(false, 10).getFirst().eventId(),
+                            "a test row, not billable", "admin@cli"),
+                    rows -> assertThat(rows).singleElement().satisfies(r -> {
+                        assertThat(r.get("resolution")).isEqualTo("discarded");
+                        assertThat(r.get("resolved_by")).isEqualTo("admin@cli");
+                        assertThat(r.get("resolution_reason")).isEqualTo("a test row, not billable");
+                    }))),
+            Map.entry("Late duplicates", new Check(
+                    () -> execute("INSERT INTO usage_duplicate (batch_id, event_id, event_time, original_batch, detected_at)"
+                            + " VALUES (" + batches.succeeded() + ", gen_random_uuid(), now() - interval '30 days', "
+                            + batches.enqueued() + ", now())"),
+                    rows -> assertThat(rows).singleElement().satisfies(r -> {
+                        assertThat(r.get("dropped_from_batch")).isEqualTo(batches.succeeded());
+                        assertThat(r.get("written_by_batch")).isEqualTo(batches.enqueued());
+                    }))),
+            Map.entry("Rollup repairs", new Check(
+                    () -> {
+                        // A rollup row llm_usage does not hold; the repair rebuilds the month or says why not.
+                        clickHouse.execute("INSERT INTO llm_usage_daily (day, workspace_id, events) VALUES ('"
+                                + LocalDate.now(ZoneOffset.UTC) + "', 'stray', 1)");
+                        ledger.rollupRepair().repairMonth(month(), "admin-sql-test");
+                    },
+                    rows -> assertThat(rows).singleElement().satisfies(r -> {
+                        assertThat(r.get("month")).isEqualTo(month());
+                        assertThat(r.get("requested_by")).isEqualTo("admin-sql-test");
+                        assertThat(r.get("reason").toString()).contains("llm_usage_daily.events");
+                        assertThat(r.get("outcome")).isNotNull();
+                    }))),
+            Map.entry("Where the scheduled reconcile stands", Check.of(rows -> assertThat(rows).singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.get("checked_through")).isEqualTo(0L);
+                        assertThat(r.get("last_sealed_batch")).isEqualTo(batches.failedTwice());
+                        assertThat(r.get("last_run_at")).as("no service ran the job").isNull();
+                    }))),
+            Map.entry("Which ledger this PostgreSQL belongs to", Check.of(rows -> assertThat(rows).singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.get("installation_id")).isEqualTo(ledger.identity().postgresId());
+                        assertThat(r.get("batches_under_it")).isEqualTo(6L);
+                        assertThat(r.get("other_batches")).isEqualTo(0L);
+                    }))),
             Map.entry("Last pricing refreshes", Check.of(rows -> assertThat(rows).first()
                     .satisfies(r -> assertThat(r.get("outcome")).isEqualTo("applied")))),
             Map.entry("The current price of a model", Check.of(rows -> assertThat(rows).singleElement()
@@ -132,6 +175,18 @@ class AdminSqlDocTest {
                         assertThat(count("SELECT count(*) FROM jobrunr_jobs WHERE state = 'SUCCEEDED'")).isZero();
                         assertThat(count("SELECT count(*) FROM jobrunr_jobs")).isEqualTo(5);
                         assertThat(count("SELECT count(*) FROM usage_batch WHERE written_at IS NOT NULL")).isEqualTo(1);
+                    })),
+            Map.entry("Fix a dead letter's stored event before replaying it", new Check(
+                    () -> execute("INSERT INTO usage_dead_letter (event_id, batch_id, event_time, error, payload,"
+                            + " dead_lettered_at) VALUES (gen_random_uuid(), " + batches.succeeded() + ", now(),"
+                            + " 'invalid usage event: total_tokens: must equal prompt + completion + tool_use_prompt"
+                            + " tokens (15), got 999', '{\"prompt_tokens\": 10, \"completion_tokens\": 5,"
+                            + " \"tool_use_prompt_tokens\": 0, \"total_tokens\": 999}', now())"),
+                    rows -> {
+                        assertThat(count("SELECT count(*) FROM usage_dead_letter WHERE payload ->> 'total_tokens' = '15'"))
+                                .isEqualTo(1);
+                        assertThat(count("SELECT count(*) FROM usage_dead_letter WHERE payload = '{}'"))
+                                .as("the other dead letter is left as it was").isEqualTo(1);
                     })));
 
     @BeforeAll
@@ -214,6 +269,12 @@ class AdminSqlDocTest {
                 isQuery = st.getMoreResults();
             }
         }
+    }
+
+    /** This month, yyyymm: the month of the fixture's events. */
+    private static int month() {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        return today.getYear() * 100 + today.getMonthValue();
     }
 
     private static long count(String sql) {

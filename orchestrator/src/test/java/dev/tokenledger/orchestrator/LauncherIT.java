@@ -34,8 +34,8 @@ class LauncherIT {
 
     @Test
     void everySubcommandExplainsItselfWithHelp(@TempDir Path home) throws Exception {
-        for (String command : List.of("demo", "serve", "report", "pricing", "reconcile", "requeue-failed", "migrate",
-                "health")) {
+        for (String command : List.of("demo", "serve", "report", "pricing", "reconcile", "dead-letters", "installation",
+                "requeue-failed", "migrate", "health")) {
             Result r = run(home, List.of(command, "--help"));
             assertThat(r.exit()).as(command + ": " + r.output()).isZero();
             assertThat(r.output()).as(command).contains("Usage: tokenledger " + command);

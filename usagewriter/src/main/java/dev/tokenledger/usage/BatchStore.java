@@ -3,6 +3,7 @@ package dev.tokenledger.usage;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_DEAD_LETTER;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_EVENT;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_DUPLICATE;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_WRITTEN_DAY;
 import static org.jooq.impl.DSL.row;
 
@@ -24,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -33,6 +33,7 @@ import org.jooq.SQLDialect;
 import org.jooq.exception.DataAccessException;
 import org.postgresql.PGStatement;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /** The Postgres side of writing a batch: its definition, its events, attempts, dead letters, and the written mark. */
 final class BatchStore {
@@ -56,11 +57,14 @@ final class BatchStore {
     record StoredEvent(UUID eventId, Instant eventTime, UsageEvent event, String invalid) {
     }
 
-    private static final String EVENTS = """
-            SELECT event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id, agent_db_id,
+    /** usage_event's columns in the order {@link #storedEvent(ResultSet)} reads them. */
+    static final String EVENT_COLUMNS = """
+            event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id, agent_db_id,
                    model, provider, prompt_tokens, completion_tokens, total_tokens, tool_use_prompt_tokens,
                    thoughts_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens,
-                   audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id, session_id, service_tier
+                   audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id, session_id, service_tier""";
+    private static final String EVENTS = "SELECT " + EVENT_COLUMNS + """
+
             FROM usage_event
             WHERE (tx_id, seq) > (?, ?) AND (tx_id, seq) <= (?, ?)
             ORDER BY tx_id, seq""";
@@ -80,24 +84,29 @@ final class BatchStore {
             List<StoredEvent> out = new ArrayList<>(batch.getEventCount());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    UUID id = rs.getObject(1, UUID.class);
-                    Instant time = rs.getObject(2, OffsetDateTime.class).toInstant();
-                    try {
-                        out.add(new StoredEvent(id, time, new UsageEvent(id, time, rs.getString(3), rs.getString(4),
-                                rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7), rs.getString(8),
-                                rs.getString(9), rs.getString(10), rs.getLong(11), rs.getLong(12), rs.getLong(13),
-                                rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getLong(17), rs.getLong(18),
-                                rs.getLong(19), rs.getLong(20), rs.getInt(21), rs.getString(22), rs.getString(23),
-                                rs.getString(24)), null));
-                    } catch (InvalidUsageEventException e) {
-                        out.add(new StoredEvent(id, time, null, e.getMessage()));
-                    }
+                    out.add(storedEvent(rs));
                 }
             }
             return out;
         } catch (SQLException e) {
             throw new DataAccessException("cannot read the events of usage batch " + batch.getBatchId() + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** One row of {@link #EVENT_COLUMNS}: the event, or, when its values fail validation, why. */
+    static StoredEvent storedEvent(ResultSet rs) throws SQLException {
+        UUID id = rs.getObject(1, UUID.class);
+        Instant time = rs.getObject(2, OffsetDateTime.class).toInstant();
+        try {
+            return new StoredEvent(id, time, new UsageEvent(id, time, rs.getString(3), rs.getString(4),
+                    rs.getObject(5, UUID.class), rs.getString(6), rs.getString(7), rs.getString(8),
+                    rs.getString(9), rs.getString(10), rs.getLong(11), rs.getLong(12), rs.getLong(13),
+                    rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getLong(17), rs.getLong(18),
+                    rs.getLong(19), rs.getLong(20), rs.getInt(21), rs.getString(22), rs.getString(23),
+                    rs.getString(24)), null);
+        } catch (InvalidUsageEventException e) {
+            return new StoredEvent(id, time, null, e.getMessage());
         }
     }
 
@@ -135,6 +144,11 @@ final class BatchStore {
 
     private static final int BATCH_LOCK = 0x75737772; // "uswr"
 
+    /** Locks ClickHouse months across processes (see {@link MonthLocks}): shared for writes, exclusive for repairs. */
+    MonthLocks lockMonths(Collection<Integer> months, boolean shared, java.time.Duration timeout) {
+        return MonthLocks.acquire(dataSource, months, shared, timeout);
+    }
+
     void recordFailure(long batchId, String error) {
         db.update(USAGE_BATCH)
                 .set(USAGE_BATCH.LAST_ERROR, error.length() > 2000 ? error.substring(0, 2000) : error)
@@ -168,14 +182,14 @@ final class BatchStore {
     }
 
     /**
-     * Marks the batch written and stores what was written per day (the Postgres side of reconcile), in
-     * one transaction. Returns false if another attempt had already marked it.
+     * Marks the batch written and stores what became of its events per day (the PostgreSQL side of reconcile),
+     * in one transaction. Returns false if another attempt had already marked it.
      */
-    boolean markWritten(long batchId, List<PricedEvent> written, Instant now) {
+    boolean markWritten(long batchId, BatchTally tally, Instant now) {
         return db.transactionResult(tx -> {
             int updated = tx.dsl().update(USAGE_BATCH)
                     .set(USAGE_BATCH.WRITTEN_AT, now.atOffset(ZoneOffset.UTC))
-                    .set(USAGE_BATCH.WRITTEN_EVENTS, written.size())
+                    .set(USAGE_BATCH.WRITTEN_EVENTS, Math.toIntExact(tally.written()))
                     .setNull(USAGE_BATCH.LAST_ERROR)
                     .where(USAGE_BATCH.BATCH_ID.eq(batchId))
                     .and(USAGE_BATCH.WRITTEN_AT.isNull())
@@ -183,49 +197,46 @@ final class BatchStore {
             if (updated == 0) {
                 return false;
             }
-            for (Map.Entry<LocalDate, DayTotals> day : perDay(written).entrySet()) {
-                DayTotals t = day.getValue();
-                tx.dsl().insertInto(USAGE_WRITTEN_DAY)
+            for (Map.Entry<LocalDate, BatchTally.Day> day : tally.days().entrySet()) {
+                BatchTally.Day t = day.getValue();
+                var insert = tx.dsl().insertInto(USAGE_WRITTEN_DAY)
                         .set(USAGE_WRITTEN_DAY.BATCH_ID, batchId)
                         .set(USAGE_WRITTEN_DAY.DAY, day.getKey())
-                        .set(USAGE_WRITTEN_DAY.EVENTS, t.events)
-                        .set(USAGE_WRITTEN_DAY.UNPRICED_EVENTS, t.unpriced)
-                        .set(USAGE_WRITTEN_DAY.PROMPT_TOKENS, t.prompt)
-                        .set(USAGE_WRITTEN_DAY.COMPLETION_TOKENS, t.completion)
-                        .set(USAGE_WRITTEN_DAY.TOTAL_TOKENS, t.total)
-                        .set(USAGE_WRITTEN_DAY.COST_USD, t.cost)
-                        .onConflictDoNothing()
-                        .execute();
+                        .set(USAGE_WRITTEN_DAY.ACCEPTED_EVENTS, t.accepted)
+                        .set(USAGE_WRITTEN_DAY.DEAD_LETTERED_EVENTS, t.deadLettered)
+                        .set(USAGE_WRITTEN_DAY.DUPLICATE_EVENTS, t.duplicates);
+                for (Map.Entry<Measure, BigDecimal> m : t.measures().entrySet()) {
+                    insert = insert.set(DSL.field(DSL.name(m.getKey().column()), SQLDataType.NUMERIC), m.getValue());
+                }
+                insert.onConflictDoNothing().execute();
             }
             return true;
         });
     }
 
-    private static Map<LocalDate, DayTotals> perDay(List<PricedEvent> written) {
-        Map<LocalDate, DayTotals> days = new TreeMap<>();
-        for (PricedEvent p : written) {
-            DayTotals t = days.computeIfAbsent(LocalDate.ofInstant(p.event().eventTime(), ZoneOffset.UTC),
-                    d -> new DayTotals());
-            t.events++;
-            t.prompt += p.event().promptTokens();
-            t.completion += p.event().completionTokens();
-            t.total += p.event().totalTokens();
-            if (p.cost().total() == null) {
-                t.unpriced++;
-            } else {
-                t.cost = t.cost.add(p.cost().total());
-            }
-        }
-        return days;
+    /** Late duplicates already found in this batch (by an earlier attempt): excluded from every attempt since. */
+    Set<UUID> duplicates(long batchId) {
+        return new HashSet<>(db.select(USAGE_DUPLICATE.EVENT_ID).from(USAGE_DUPLICATE)
+                .where(USAGE_DUPLICATE.BATCH_ID.eq(batchId)).fetch(USAGE_DUPLICATE.EVENT_ID));
     }
 
-    private static final class DayTotals {
-        long events;
-        long unpriced;
-        long prompt;
-        long completion;
-        long total;
-        BigDecimal cost = BigDecimal.ZERO;
+    /** Records late duplicates before the insert that leaves them out, so every later attempt leaves out the same. */
+    void addDuplicates(long batchId, Collection<LateDuplicates.Found> found, Instant now) {
+        if (found.isEmpty()) {
+            return;
+        }
+        db.transaction(tx -> {
+            for (LateDuplicates.Found d : found) {
+                tx.dsl().insertInto(USAGE_DUPLICATE)
+                        .set(USAGE_DUPLICATE.BATCH_ID, batchId)
+                        .set(USAGE_DUPLICATE.EVENT_ID, d.eventId())
+                        .set(USAGE_DUPLICATE.EVENT_TIME, d.eventTime().atOffset(ZoneOffset.UTC))
+                        .set(USAGE_DUPLICATE.ORIGINAL_BATCH, d.originalBatch())
+                        .set(USAGE_DUPLICATE.DETECTED_AT, now.atOffset(ZoneOffset.UTC))
+                        .onConflictDoNothing()
+                        .execute();
+            }
+        });
     }
 
     /** An event ClickHouse (or validation) refused, kept whole with the reason. */

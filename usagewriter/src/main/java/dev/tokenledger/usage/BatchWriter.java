@@ -9,36 +9,42 @@ import dev.tokenledger.postgres.schema.tables.records.UsageEventRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 import org.jooq.JSONFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one sealed batch to ClickHouse exactly once, then marks it written in PostgreSQL.
+ * Writes one sealed batch to ClickHouse exactly once, then marks it written in PostgreSQL with what became of
+ * each of its events.
  *
  * <p>Each month of the batch (a ClickHouse partition, hence a block of its own) is one insert whose
- * deduplication token is derived only from the batch's immutable identity: batch id, month, and the
- * ids of any events dead-lettered out of it. A crash anywhere (before the insert, after it but before
- * the written mark, between retries) re-sends the same rows under the same token, and ClickHouse drops
- * the repeat in llm_usage and, through the view, in llm_usage_daily. A retry also first asks ClickHouse
- * which months of the batch are already there, so a retry that comes later than the deduplication
- * window still cannot count twice.
+ * deduplication token is derived only from the batch's immutable identity (see {@link #token}). A crash anywhere
+ * (before the insert, after it but before the written mark, between retries) re-sends the same rows under the
+ * same token, and ClickHouse drops the repeat in llm_usage and, through the view, in llm_usage_daily. A retry
+ * also first asks ClickHouse which months of the batch are already there, so a retry that comes later than the
+ * deduplication window still cannot count twice. Events llm_usage already holds from an earlier batch (sent
+ * again after the idempotency window) are left out as late duplicates.
+ *
+ * <p>An attempt holds its months locked (shared, {@link MonthLocks}) from before it looks at the batch until the
+ * written mark, so a rollup repair of one of those months never runs in between.
  */
 final class BatchWriter {
     private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
@@ -46,10 +52,11 @@ final class BatchWriter {
     static final String PROBE_TABLE = "llm_usage_probe";
     private static final DateTimeFormatter CH_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
             .withZone(ZoneOffset.UTC);
-    private static final String MONTHS_PRESENT = """
+    /** Which months of this batch arrived: served by llm_usage's by_batch projection (V5), not a scan. */
+    static final String MONTHS_PRESENT = """
             SELECT toYYYYMM(event_time) AS month, count() AS events
             FROM llm_usage
-            WHERE batch_id = {batch:UInt64}
+            WHERE batch_id = {batch:UInt64} AND ingested_at = {ingested:DateTime64(3, 'UTC')}
               AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time <= {to:DateTime64(3, 'UTC')}
             GROUP BY month""";
     /**
@@ -63,7 +70,8 @@ final class BatchWriter {
                 (SELECT min(min_block_number) FROM system.parts
                   WHERE database = currentDatabase() AND table = 'llm_usage' AND active
                     AND name IN (SELECT _part FROM llm_usage
-                                  WHERE batch_id = {batch:UInt64} AND toYYYYMM(event_time) = {month:UInt32}
+                                  WHERE batch_id = {batch:UInt64} AND ingested_at = {ingested:DateTime64(3, 'UTC')}
+                                    AND toYYYYMM(event_time) = {month:UInt32}
                                     AND event_time >= {from:DateTime64(3, 'UTC')}
                                     AND event_time <= {to:DateTime64(3, 'UTC')})) AS ours""";
     /**
@@ -72,17 +80,21 @@ final class BatchWriter {
      * and llm_usage_daily, see V1 and V2) have landed since.
      */
     static final long RESEND_WITHIN_INSERTS = 5_000;
+    /** How long an attempt waits for its months while a rollup repair rebuilds one of them (seconds, usually). */
+    static final Duration MONTH_LOCK_WAIT = Duration.ofMinutes(5);
 
     private final BatchStore store;
     private final ClickHouse clickHouse;
     private final EventPricer pricer;
+    private final LedgerIdentity identity;
+    private final LateDuplicates lateDuplicates;
     private final InstantSource clock;
     private final UsageWriteListener listener;
     private final WriteOutcomes outcomes;
     private volatile long resendWithinInserts = RESEND_WITHIN_INSERTS;
     private volatile RecentEvents recent; // events this process committed lately; null: always read PostgreSQL
-    private final java.util.concurrent.atomic.LongAdder fromMemory = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder fromPostgres = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder fromMemory = new LongAdder();
+    private final LongAdder fromPostgres = new LongAdder();
 
     /** How attempts end, for the writer's own recovery (the retry nudge, outage-aware sealing). */
     interface WriteOutcomes {
@@ -107,11 +119,13 @@ final class BatchWriter {
         return store;
     }
 
-    BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, InstantSource clock,
-                UsageWriteListener listener, WriteOutcomes outcomes) {
+    BatchWriter(BatchStore store, ClickHouse clickHouse, EventPricer pricer, LedgerIdentity identity,
+                Duration idempotencyWindow, InstantSource clock, UsageWriteListener listener, WriteOutcomes outcomes) {
         this.store = store;
         this.clickHouse = clickHouse;
         this.pricer = pricer;
+        this.identity = identity;
+        this.lateDuplicates = new LateDuplicates(clickHouse, idempotencyWindow);
         this.clock = clock;
         this.listener = listener;
         this.outcomes = outcomes;
@@ -140,23 +154,22 @@ final class BatchWriter {
         long started = System.nanoTime();
         UsageBatchRecord batch = store.batch(batchId);
         if (batch.getWrittenAt() != null) {
-            LOG.debug("usage batch {} is already written", batchId);
-            RecentEvents events = recent;
-            if (events != null) {
-                events.remove(batch.getAfterTx(), batch.getAfterSeq(), batch.getLastTx(), batch.getLastSeq());
-            }
+            forget(batch);
             return;
         }
-        int previousAttempts = store.startAttempt(batchId);
-        try {
-            List<PricedEvent> written = writeToClickHouse(batch, previousAttempts);
-            boolean marked = store.markWritten(batchId, written, clock.instant());
-            RecentEvents events = recent;
-            if (events != null) {
-                events.remove(batch.getAfterTx(), batch.getAfterSeq(), batch.getLastTx(), batch.getLastSeq());
+        try (MonthLocks locks = store.lockMonths(months(batch), true, MONTH_LOCK_WAIT)) {
+            batch = store.batch(batchId); // again, now that no repair of its months can run
+            if (batch.getWrittenAt() != null) {
+                forget(batch);
+                return;
             }
+            identity.requireMatch();
+            int previousAttempts = store.startAttempt(batchId);
+            BatchTally tally = writeToClickHouse(batch, previousAttempts);
+            boolean marked = store.markWritten(batchId, tally, clock.instant());
+            forget(batch);
             if (marked) {
-                listener.written(batchId, written.size(), System.nanoTime() - started);
+                listener.written(batchId, Math.toIntExact(tally.written()), System.nanoTime() - started);
                 outcomes.succeeded(previousAttempts);
             }
         } catch (RuntimeException e) {
@@ -171,7 +184,28 @@ final class BatchWriter {
         }
     }
 
-    private List<PricedEvent> writeToClickHouse(UsageBatchRecord batch, int previousAttempts) {
+    /** The batch is written: its events need not stay in memory. */
+    private void forget(UsageBatchRecord batch) {
+        RecentEvents events = recent;
+        if (events != null) {
+            events.remove(batch.getAfterTx(), batch.getAfterSeq(), batch.getLastTx(), batch.getLastSeq());
+        }
+    }
+
+    /** The months (ClickHouse partitions, yyyymm) a batch's events fall in, from its first event to its last. */
+    static List<Integer> months(UsageBatchRecord batch) {
+        List<Integer> out = new ArrayList<>();
+        ZonedDateTime m = batch.getMinEventTime().toInstant().atZone(ZoneOffset.UTC).withDayOfMonth(1)
+                .truncatedTo(ChronoUnit.DAYS);
+        Instant last = batch.getMaxEventTime().toInstant();
+        while (!m.toInstant().isAfter(last)) {
+            out.add(month(m.toInstant()));
+            m = m.plusMonths(1);
+        }
+        return out;
+    }
+
+    private BatchTally writeToClickHouse(UsageBatchRecord batch, int previousAttempts) {
         long batchId = batch.getBatchId();
         List<BatchStore.StoredEvent> rows = fromMemory(batch);
         if (rows == null) {
@@ -185,10 +219,12 @@ final class BatchWriter {
                     + " events but " + rows.size() + " are in usage_event: events were removed before being"
                     + " written; not writing a partial batch");
         }
-        Instant ingestedAt = batch.getSealedAt().toInstant().truncatedTo(ChronoUnit.MILLIS);
+        Instant sealedAt = batch.getSealedAt().toInstant();
+        Instant ingestedAt = sealedAt.truncatedTo(ChronoUnit.MILLIS);
         Set<UUID> deadLettered = store.deadLetters(batchId);
+        Set<UUID> duplicates = store.duplicates(batchId);
         Map<UUID, String> invalid = new LinkedHashMap<>();
-        Map<Integer, List<PricedEvent>> byMonth = new TreeMap<>();
+        List<UsageEvent> valid = new ArrayList<>(rows.size());
         for (BatchStore.StoredEvent r : rows) {
             if (deadLettered.contains(r.eventId())) {
                 continue;
@@ -197,9 +233,7 @@ final class BatchWriter {
                 invalid.put(r.eventId(), r.invalid());
                 continue;
             }
-            UsageEvent event = r.event();
-            byMonth.computeIfAbsent(month(event.eventTime()), m -> new ArrayList<>())
-                    .add(new PricedEvent(event, pricer.price(event)));
+            valid.add(r.event());
         }
         if (!invalid.isEmpty()) {
             LOG.warn("usage batch {}: {} stored event(s) fail validation and are dead-lettered", batchId, invalid.size());
@@ -209,10 +243,18 @@ final class BatchWriter {
             store.addDeadLetters(batchId, letters, clock.instant());
             deadLettered.addAll(invalid.keySet());
         }
+        findLateDuplicates(batch, valid, duplicates, ingestedAt, sealedAt);
 
+        Map<Integer, List<PricedEvent>> byMonth = new TreeMap<>();
+        for (UsageEvent event : valid) {
+            if (!duplicates.contains(event.eventId())) {
+                byMonth.computeIfAbsent(month(event.eventTime()), m -> new ArrayList<>())
+                        .add(new PricedEvent(event, pricer.price(event)));
+            }
+        }
         Map<Integer, Set<UUID>> excludedByMonth = new HashMap<>();
         for (BatchStore.StoredEvent r : rows) {
-            if (deadLettered.contains(r.eventId())) {
+            if (deadLettered.contains(r.eventId()) || duplicates.contains(r.eventId())) {
                 excludedByMonth.computeIfAbsent(month(r.eventTime()), m -> new HashSet<>()).add(r.eventId());
             }
         }
@@ -227,24 +269,72 @@ final class BatchWriter {
                 // In llm_usage from an earlier attempt, but llm_usage_daily may lack it: the view writes its own
                 // part after the table's, so a server that died in between (or a failing view) left the rollup
                 // short. While the token is surely remembered, the same block goes again: llm_usage drops it,
-                // the view (deduplicate_blocks_in_dependent_materialized_views) writes only what it lacks.
+                // the view (deduplicate_blocks_in_dependent_materialized_views) writes only what it lacks. Past
+                // that, or when the view's own token outlived its part, the scheduled reconcile rebuilds the month.
                 if (tokenStillRemembered(batch, month.getKey())) {
-                    insert(batchId, month.getKey(), monthRows, excluded, ingestedAt);
+                    insert(batch, month.getKey(), monthRows, excluded, ingestedAt);
                     LOG.info("usage batch {} month {}: already in llm_usage from an earlier attempt; sent again under"
                             + " its token so the rollup has it too", batchId, month.getKey());
                 } else {
                     LOG.warn("usage batch {} month {}: already in llm_usage from an attempt too long ago to send it"
-                            + " again safely; reconcile shows whether llm_usage_daily has it", batchId, month.getKey());
+                            + " again safely; the scheduled reconcile rebuilds the rollups if they lack it", batchId,
+                            month.getKey());
                 }
                 written.addAll(monthRows);
                 continue;
             }
-            List<PricedEvent> inserted = insertMonth(batchId, month.getKey(), monthRows, excluded, ingestedAt);
+            List<PricedEvent> inserted = insertMonth(batch, month.getKey(), monthRows, excluded, deadLettered,
+                    ingestedAt);
             sent.put(month.getKey(), new SentMonth(inserted, excluded));
             written.addAll(inserted);
         }
         verifyArrived(batch, sent, ingestedAt);
-        return written;
+        return tally(batchId, rows, written, deadLettered, duplicates);
+    }
+
+    /**
+     * Events llm_usage already holds from an earlier batch (sent again after the idempotency window): recorded in
+     * PostgreSQL before the insert that leaves them out, so every later attempt leaves out the same ones (and so
+     * sends the same token). Adds them to {@code duplicates}.
+     */
+    private void findLateDuplicates(UsageBatchRecord batch, List<UsageEvent> valid, Set<UUID> duplicates,
+                                    Instant ingestedAt, Instant sealedAt) {
+        List<UsageEvent> unchecked = new ArrayList<>(valid.size());
+        for (UsageEvent e : valid) {
+            if (!duplicates.contains(e.eventId())) {
+                unchecked.add(e);
+            }
+        }
+        List<LateDuplicates.Found> found = lateDuplicates.find(unchecked, batch.getBatchId(), ingestedAt, sealedAt);
+        if (!found.isEmpty()) {
+            LOG.warn("usage batch {}: {} event(s) are already in llm_usage from an earlier batch (sent again after the"
+                    + " idempotency window); recorded as late duplicates, not written again", batch.getBatchId(),
+                    found.size());
+            store.addDuplicates(batch.getBatchId(), found, clock.instant());
+            found.forEach(f -> duplicates.add(f.eventId()));
+        }
+    }
+
+    /** What became of every event: written, dead-lettered or a late duplicate, each exactly one of them. */
+    private static BatchTally tally(long batchId, List<BatchStore.StoredEvent> rows, List<PricedEvent> written,
+                                    Set<UUID> deadLettered, Set<UUID> duplicates) {
+        BatchTally tally = new BatchTally();
+        for (BatchStore.StoredEvent r : rows) {
+            tally.accepted(r.eventTime());
+            if (deadLettered.contains(r.eventId())) {
+                tally.deadLettered(r.eventTime());
+            } else if (duplicates.contains(r.eventId())) {
+                tally.duplicate(r.eventTime());
+            }
+        }
+        written.forEach(tally::written);
+        long accounted = tally.days().values().stream()
+                .mapToLong(d -> d.written() + d.deadLettered + d.duplicates).sum();
+        if (accounted != rows.size()) {
+            throw new IllegalStateException("usage batch " + batchId + ": " + rows.size() + " events but " + accounted
+                    + " accounted for (written, dead-lettered, late duplicates); not marking it written");
+        }
+        return tally;
     }
 
     /** The batch's rows from {@link RecentEvents} if every one of them is there, else null. */
@@ -265,7 +355,7 @@ final class BatchWriter {
         return rows;
     }
 
-    /** What one insert sent: the rows (dead letters excluded) and the excluded ids its token names. */
+    /** What one insert sent: the rows (dead letters and duplicates excluded) and the excluded ids its token names. */
     private record SentMonth(List<PricedEvent> rows, Set<UUID> excluded) {
     }
 
@@ -275,7 +365,7 @@ final class BatchWriter {
      * committed the part (SIGKILL between the two, seen in the ClickHouse-crash chaos scenario), and drops
      * every re-send since. Its rows then go into llm_usage directly, without passing the materialized view
      * again: the view either committed them before the crash or took them from the insert just made (it keeps
-     * its own deduplication log).
+     * its own deduplication log); if the view lost them the same way, the scheduled reconcile rebuilds it.
      */
     private void verifyArrived(UsageBatchRecord batch, Map<Integer, SentMonth> sent, Instant ingestedAt) {
         if (sent.values().stream().allMatch(m -> m.rows().isEmpty())) {
@@ -297,7 +387,7 @@ final class BatchWriter {
                     + " directly", batch.getBatchId(), month.getKey(), expected, TABLE);
             store.underBatchLock(batch.getBatchId(), () -> {
                 if (monthsPresent(batch).getOrDefault(month.getKey(), 0L) == 0) { // not repaired by another attempt
-                    attachDirectly(batch.getBatchId(), month.getKey(), month.getValue(), ingestedAt);
+                    attachDirectly(batch, month.getKey(), month.getValue(), ingestedAt);
                 }
             });
         }
@@ -307,13 +397,14 @@ final class BatchWriter {
      * Writes a month into llm_usage without an insert into it (so without the view): into a table of the same
      * structure first, whose partition is then attached to llm_usage.
      */
-    private void attachDirectly(long batchId, int month, SentMonth sent, Instant ingestedAt) {
+    private void attachDirectly(UsageBatchRecord batch, int month, SentMonth sent, Instant ingestedAt) {
+        long batchId = batch.getBatchId();
         String staging = TABLE + "_repair_" + batchId + "_" + month;
         clickHouse.execute("DROP TABLE IF EXISTS " + staging);
         clickHouse.execute("CREATE TABLE " + staging + " AS " + TABLE);
         try {
             clickHouse.insert(new InsertBatch(staging, UsageRows.encode(sent.rows(), batchId, ingestedAt),
-                    sent.rows().size(), token(batchId, month, sent.excluded()) + "/repair"));
+                    sent.rows().size(), token(batch, month, sent.excluded()) + "/repair"));
             clickHouse.execute("ALTER TABLE " + TABLE + " ATTACH PARTITION ID '" + month + "' FROM " + staging);
         } finally {
             clickHouse.execute("DROP TABLE IF EXISTS " + staging);
@@ -321,10 +412,11 @@ final class BatchWriter {
     }
 
     /** Inserts one month; a row ClickHouse rejects is isolated into the dead-letter table and the rest written. */
-    private List<PricedEvent> insertMonth(long batchId, int month, List<PricedEvent> monthRows, Set<UUID> excluded,
-                                          Instant ingestedAt) {
+    private List<PricedEvent> insertMonth(UsageBatchRecord batch, int month, List<PricedEvent> monthRows,
+                                          Set<UUID> excluded, Set<UUID> deadLettered, Instant ingestedAt) {
+        long batchId = batch.getBatchId();
         try {
-            insert(batchId, month, monthRows, excluded, ingestedAt);
+            insert(batch, month, monthRows, excluded, ingestedAt);
             return monthRows;
         } catch (ClickHouseException e) {
             if (!DataErrors.isDataError(e)) {
@@ -342,20 +434,22 @@ final class BatchWriter {
                 letters.add(deadLetter(byId.get(p.event().eventId()), e.getMessage(),
                         e.code().isPresent() ? e.code().getAsInt() : null));
                 excluded.add(p.event().eventId());
+                deadLettered.add(p.event().eventId());
             }
             store.addDeadLetters(batchId, letters, clock.instant());
             List<PricedEvent> rest = new ArrayList<>(monthRows);
             rest.removeAll(poison);
             if (!rest.isEmpty()) {
-                insert(batchId, month, rest, excluded, ingestedAt);
+                insert(batch, month, rest, excluded, ingestedAt);
             }
             return rest;
         }
     }
 
-    private void insert(long batchId, int month, List<PricedEvent> rows, Set<UUID> excluded, Instant ingestedAt) {
-        byte[] data = UsageRows.encode(rows, batchId, ingestedAt);
-        clickHouse.insert(new InsertBatch(TABLE, data, rows.size(), token(batchId, month, excluded), INSERT_SETTINGS));
+    private void insert(UsageBatchRecord batch, int month, List<PricedEvent> rows, Set<UUID> excluded,
+                        Instant ingestedAt) {
+        byte[] data = UsageRows.encode(rows, batch.getBatchId(), ingestedAt);
+        clickHouse.insert(new InsertBatch(TABLE, data, rows.size(), token(batch, month, excluded), INSERT_SETTINGS));
     }
 
     /**
@@ -365,17 +459,23 @@ final class BatchWriter {
     static final Map<String, String> INSERT_SETTINGS = Map.of("max_threads", "1", "max_insert_threads", "1");
 
     /**
-     * The deduplication token names immutable content: the batch, the month, and which of the month's
-     * events were excluded as dead letters (so a different row set never reuses a token).
+     * The deduplication token names immutable content: the ledger (installation), the batch (its id and its seal
+     * time, so a PostgreSQL restored from a backup, whose ids start again below ids ClickHouse has seen, still
+     * makes new tokens), the month, and which of the month's events were left out as dead letters or late
+     * duplicates (so a different row set never reuses a token). Batches sealed before V17 (no installation) keep
+     * the token they may already have been sent under.
      */
-    static String token(long batchId, int month, Set<UUID> excluded) {
+    static String token(UsageBatchRecord batch, int month, Set<UUID> excluded) {
+        String base = batch.getInstallationId() == null
+                ? "tokenledger/usage_write/v1/batch-" + batch.getBatchId() + "/" + month
+                : "tokenledger/usage_write/v2/" + batch.getInstallationId() + "/batch-" + batch.getBatchId() + "@"
+                        + batch.getSealedAt().toInstant().toEpochMilli() + "/" + month;
+        if (excluded.isEmpty()) {
+            return base;
+        }
         List<String> out = new ArrayList<>();
         for (UUID id : excluded) {
             out.add(id.toString());
-        }
-        String base = "tokenledger/usage_write/v1/batch-" + batchId + "/" + month;
-        if (out.isEmpty()) {
-            return base;
         }
         out.sort(null);
         return base + "/without-" + sha256(String.join(",", out)).substring(0, 16);
@@ -385,6 +485,7 @@ final class BatchWriter {
         Map<Integer, Long> present = new HashMap<>();
         List<Row> rows = clickHouse.query(MONTHS_PRESENT, Map.of(
                 "batch", Long.toString(batch.getBatchId()),
+                "ingested", CH_TIME.format(batch.getSealedAt().toInstant()),
                 "from", CH_TIME.format(batch.getMinEventTime().toInstant()),
                 "to", CH_TIME.format(batch.getMaxEventTime().toInstant())));
         for (Row r : rows) {
@@ -397,6 +498,7 @@ final class BatchWriter {
     private boolean tokenStillRemembered(UsageBatchRecord batch, int month) {
         List<Row> rows = clickHouse.query(BLOCKS_SINCE, Map.of(
                 "batch", Long.toString(batch.getBatchId()),
+                "ingested", CH_TIME.format(batch.getSealedAt().toInstant()),
                 "month", Integer.toString(month),
                 "from", CH_TIME.format(batch.getMinEventTime().toInstant()),
                 "to", CH_TIME.format(batch.getMaxEventTime().toInstant())));

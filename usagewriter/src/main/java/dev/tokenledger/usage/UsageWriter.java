@@ -42,6 +42,7 @@ public final class UsageWriter implements AutoCloseable {
     private final BatchSealer sealer;
     private final BatchWriter batchWriter;
     private final UsageWriteJob job;
+    private final LedgerIdentity identity;
     private final RetryNudge nudge;
     /** When the writes of this process started failing (System.nanoTime), 0 while the last one succeeded. */
     private volatile long failingSince;
@@ -72,7 +73,9 @@ public final class UsageWriter implements AutoCloseable {
         this.settings = settings;
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
         this.nudge = jobStorage == null ? null : new RetryNudge(jobStorage, wakeJobWorkers, clock);
-        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, clock, new UsageWriteListener() {
+        this.identity = new LedgerIdentity(dataSource, clickHouse, clock);
+        this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, identity,
+                settings.idempotencyWindow(), clock, new UsageWriteListener() {
             @Override
             public void written(long batchId, int events, long nanos) {
                 tell(l -> l.written(batchId, events, nanos));
@@ -122,6 +125,11 @@ public final class UsageWriter implements AutoCloseable {
     /** Batches written so far whose rows were read from PostgreSQL. */
     public long batchesReadFromPostgres() {
         return batchWriter.batchesReadFromPostgres();
+    }
+
+    /** Whether this PostgreSQL and its ClickHouse belong to the same ledger (checked before any write). */
+    public LedgerIdentity identity() {
+        return identity;
     }
 
     BatchWriter batchWriter() {

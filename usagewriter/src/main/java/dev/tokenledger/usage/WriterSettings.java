@@ -16,13 +16,15 @@ import java.time.Duration;
  * @param jobRetries     JobRunr retries of a failed usage_write (backoff 3^n s: 10 retries cover ~24.6 h,
  *                       11 cover ~73 h; the service refuses fewer than 10)
  * @param idempotencyWindow how long written events stay in usage_event, so a re-sent event_id is
- *                       recognised as a duplicate
+ *                       recognised as a duplicate at once (past it, the writer finds it in llm_usage)
+ * @param reconcileInterval how often the {@code usage_reconcile} job checks the months written since its last
+ *                       run and rebuilds a rollup month that disagrees with llm_usage
  */
 public record WriterSettings(int maxBatchEvents, Duration linger, Duration idlePoll, int jobRetries,
-                             Duration idempotencyWindow) {
+                             Duration idempotencyWindow, Duration reconcileInterval) {
 
     public static final WriterSettings DEFAULTS = new WriterSettings(20_000, Duration.ofMillis(250),
-            Duration.ofSeconds(1), 11, Duration.ofDays(7));
+            Duration.ofSeconds(1), 11, Duration.ofDays(7), Duration.ofMinutes(5));
 
     public WriterSettings {
         if (maxBatchEvents <= 0) {
@@ -34,17 +36,25 @@ public record WriterSettings(int maxBatchEvents, Duration linger, Duration idleP
         if (linger.isNegative() || idlePoll.isNegative() || idlePoll.isZero()) {
             throw new IllegalArgumentException("linger must be >= 0 and idlePoll > 0");
         }
+        if (reconcileInterval.compareTo(Duration.ofSeconds(5)) < 0) {
+            throw new IllegalArgumentException("reconcileInterval must be at least 5s (JobRunr's poll), got "
+                    + reconcileInterval);
+        }
     }
 
     public WriterSettings withMaxBatchEvents(int n) {
-        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow);
+        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval);
     }
 
     public WriterSettings withJobRetries(int retries) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow, reconcileInterval);
     }
 
     public WriterSettings withIdempotencyWindow(Duration window) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window, reconcileInterval);
+    }
+
+    public WriterSettings withReconcileInterval(Duration interval) {
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, interval);
     }
 }

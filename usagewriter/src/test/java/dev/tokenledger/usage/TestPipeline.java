@@ -30,6 +30,8 @@ public final class TestPipeline implements AutoCloseable {
     public final StorageProvider storage;
     public final BackgroundJobServer jobServer;
     public final Reconciler reconciler;
+    /** The usage_reconcile job's body (rollup repair included), as the service runs it. */
+    public final UsageReconcileJob reconcileJob;
 
     private TestPipeline(PostgresDatabase postgres, ClickHouse clickHouse, EventPricer pricer, WriterSettings settings,
                          int workers, boolean background) {
@@ -46,10 +48,17 @@ public final class TestPipeline implements AutoCloseable {
             }
         }, settings, InstantSource.system());
         UsageWriteJob job = writer.job();
+        this.reconciler = new Reconciler(postgres.dataSource(), clickHouse);
+        this.reconcileJob = new UsageReconcileJob(postgres.dataSource(), reconciler,
+                new RollupRepair(postgres.dataSource(), clickHouse, InstantSource.system()), InstantSource.system());
+        this.scheduler = scheduler;
         this.jobServer = new BackgroundJobServer(storage, json, new org.jobrunr.server.JobActivator() {
             @Override
             public <T> T activateJob(Class<T> type) {
-                return type.isInstance(job) ? type.cast(job) : null;
+                if (type.isInstance(job)) {
+                    return type.cast(job);
+                }
+                return type.isInstance(reconcileJob) ? type.cast(reconcileJob) : null;
             }
         }, BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                 .andPollInterval(Duration.ofSeconds(5))
@@ -61,7 +70,13 @@ public final class TestPipeline implements AutoCloseable {
             writer.attach(recorder);
             writer.start();
         }
-        this.reconciler = new Reconciler(postgres.dataSource(), clickHouse);
+    }
+
+    private final JobRequestScheduler scheduler;
+
+    /** Runs the recurring usage_reconcile job every {@code interval}, as the service does (background pipelines). */
+    public void scheduleReconcile(Duration interval) {
+        reconcileJob.scheduleEvery(scheduler, interval);
     }
 
     public static TestPipeline start(PostgresDatabase postgres, ClickHouse clickHouse) {

@@ -198,7 +198,7 @@ final class QueriesScenario implements Scenario {
     }
 
     /** Waits (at most {@code seconds}) until no merge is running on the two tables. */
-    private static void settle(ClickHouse ch, int seconds) throws InterruptedException {
+    static void settle(ClickHouse ch, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
             long merges = ch.query("SELECT count() AS n FROM system.merges WHERE database = currentDatabase()")

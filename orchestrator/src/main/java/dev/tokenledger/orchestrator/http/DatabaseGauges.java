@@ -4,6 +4,10 @@ import dev.tokenledger.orchestrator.Ledger;
 import dev.tokenledger.pricing.RefreshOutcome;
 import dev.tokenledger.pricing.RefreshResult;
 import dev.tokenledger.usage.UsageBacklog;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -14,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The metrics that live in PostgreSQL, read in one go per scrape (a gauge per number would query once
- * per series). When PostgreSQL does not answer the values are NaN, which Prometheus shows as missing
- * data rather than a misleading zero; /readyz says why.
+ * The metrics that live in PostgreSQL (backlog, JobRunr jobs, pricing refreshes, unresolved dead letters, late
+ * duplicates), read in one go per scrape (a gauge per number would query once per series). When PostgreSQL does
+ * not answer the gauges are NaN, which Prometheus shows as missing data rather than a misleading zero, and the
+ * late-duplicates counter keeps its last value; /readyz says why.
  */
 final class DatabaseGauges {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseGauges.class);
@@ -34,6 +39,8 @@ final class DatabaseGauges {
     private volatile JobStats jobStats;
     private volatile Map<RefreshOutcome, Long> refreshes = Map.of();
     private volatile double lastGoodRefreshSeconds = Double.NaN;
+    private volatile double deadLettersUnresolved = Double.NaN;
+    private volatile double lateDuplicates = Double.NaN;
 
     DatabaseGauges(Ledger ledger) {
         this.ledger = ledger;
@@ -68,6 +75,27 @@ final class DatabaseGauges {
             lastGoodRefreshSeconds = Double.NaN;
             LOG.debug("pricing metrics unavailable: {}", e.toString());
         }
+        try {
+            deadLettersUnresolved = ledger.deadLetters().unresolvedCount();
+        } catch (RuntimeException e) {
+            deadLettersUnresolved = Double.NaN;
+            LOG.debug("dead letter metrics unavailable: {}", e.toString());
+        }
+        try {
+            lateDuplicates = countLateDuplicates();
+        } catch (SQLException | RuntimeException e) {
+            // A counter keeps its last value: NaN in the middle of a counter would break rate().
+            LOG.debug("late duplicate metrics unavailable: {}", e.toString());
+        }
+    }
+
+    /** Rows of usage_duplicate: rare (an event_id re-sent after the idempotency window), so counting them is cheap. */
+    private long countLateDuplicates() throws SQLException {
+        try (Connection c = ledger.postgres().dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM usage_duplicate")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     Backlog backlog() {
@@ -99,6 +127,14 @@ final class DatabaseGauges {
 
     double lastGoodRefreshSeconds() {
         return lastGoodRefreshSeconds;
+    }
+
+    double deadLettersUnresolved() {
+        return deadLettersUnresolved;
+    }
+
+    double lateDuplicates() {
+        return lateDuplicates;
     }
 
     private static Instant finished(RefreshResult r) {

@@ -6,6 +6,7 @@ import dev.tokenledger.usage.RecordResult;
 import dev.tokenledger.usage.UsageWriteListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -26,8 +27,8 @@ import java.util.function.Supplier;
 /**
  * What {@code GET /metrics} shows, in Prometheus' text format through Micrometer. Counters are fed by
  * listeners on the recorder and the usage writer; the numbers that live in PostgreSQL (backlog, JobRunr
- * jobs by state, pricing refresh runs) are read once per scrape by {@link DatabaseGauges}. Nothing
- * here reads configuration, so no secret can reach the output.
+ * jobs by state, pricing refresh runs, unresolved dead letters, late duplicates) are read once per scrape by
+ * {@link DatabaseGauges}. Nothing here reads configuration, so no secret can reach the output.
  */
 final class LedgerMetrics implements AutoCloseable {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -69,6 +70,13 @@ final class LedgerMetrics implements AutoCloseable {
         }
         Gauge.builder("tokenledger.pricing.refresh.last.success.age", database, DatabaseGauges::lastGoodRefreshSeconds)
                 .baseUnit("seconds").description("Time since the last successful pricing_refresh").register(registry);
+        Gauge.builder("tokenledger.dead.letters.unresolved", database, DatabaseGauges::deadLettersUnresolved)
+                .description("Dead letters waiting for an admin to replay or discard them (./tokenledger dead-letters)")
+                .register(registry);
+        FunctionCounter.builder("tokenledger.late.duplicates", database, DatabaseGauges::lateDuplicates)
+                .description("Events not written because llm_usage already held their event_id from an earlier batch"
+                        + " (usage_duplicate)")
+                .register(registry);
         Gauge.builder("tokenledger.pricing.models", ledger.pricing(), p -> p.modelCount())
                 .description("Models the price book can price").register(registry);
 

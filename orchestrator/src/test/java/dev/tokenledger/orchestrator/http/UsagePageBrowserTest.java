@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenledger.orchestrator.DeadLetterFixture;
 import dev.tokenledger.orchestrator.DemoData;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -87,6 +90,9 @@ class UsagePageBrowserTest {
         }
         assertThat(browser.findElement(By.id("unpriced-share")).getText()).as("the demo's unknown model").doesNotStartWith("0.0%");
         assertThat(browser.findElement(By.id("status")).getText()).contains("llm_usage_daily");
+        WebElement deadLetters = browser.findElement(By.cssSelector("#health [data-check=dead_letters]"));
+        assertThat(deadLetters.getText()).isEqualTo("dead letters: none unresolved");
+        assertThat(deadLetters.getAttribute("class")).isEqualTo("ok");
         screenshot("usage-all-workspaces.png");
 
         new Select(browser.findElement(By.name("workspace"))).selectByVisibleText("globex");
@@ -103,6 +109,28 @@ class UsagePageBrowserTest {
         awaitRendered();
         assertThat(new BigDecimal(browser.findElement(By.tagName("body")).getAttribute("data-total-cost")))
                 .isEqualByComparingTo(filtered);
+    }
+
+    @Test
+    void theHealthStripShowsUnresolvedDeadLettersHighlightedUntilTheyAreResolved() throws Exception {
+        String base = api.api.url().toString();
+        browser.get(base.replace("http://", "http://admin:" + KEY + "@") + "/ui/style.css");
+        UUID id = DeadLetterFixture.deadLetter(api.ledger);
+        try {
+            browser.get(base + "/ui");
+            awaitRendered();
+            WebElement deadLetters = browser.findElement(By.cssSelector("#health [data-check=dead_letters]"));
+            assertThat(deadLetters.getText()).isEqualTo("dead letters: 1 unresolved");
+            assertThat(deadLetters.getAttribute("class")).isEqualTo("degraded");
+            assertThat(deadLetters.getAttribute("title")).contains("./tokenledger dead-letters list");
+            screenshot("usage-dead-letter.png");
+        } finally {
+            api.ledger.deadLetters().discard(id, "a test event", "test");
+        }
+        browser.get(base + "/ui");
+        awaitRendered();
+        assertThat(browser.findElement(By.cssSelector("#health [data-check=dead_letters]")).getAttribute("class"))
+                .isEqualTo("ok");
     }
 
     @Test

@@ -40,6 +40,12 @@ final class ChildJvm implements AutoCloseable {
      * the rest of that line is {@link #ready()}.
      */
     static ChildJvm start(String name, Class<?> main, List<String> jvmArgs, List<String> args, Duration readyTimeout) {
+        return start(name, main, jvmArgs, args, java.util.Map.of(), readyTimeout);
+    }
+
+    /** As {@link #start(String, Class, List, List, Duration)}, with extra environment variables for the child. */
+    static ChildJvm start(String name, Class<?> main, List<String> jvmArgs, List<String> args,
+                          java.util.Map<String, String> env, Duration readyTimeout) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -56,7 +62,9 @@ final class ChildJvm implements AutoCloseable {
         Path log = LOGS.resolve(name + ".log");
         try {
             Files.createDirectories(LOGS);
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }

@@ -22,14 +22,27 @@ final class ClickHouseProcess implements AutoCloseable {
     private int generation;
     private ChildJvm process;
 
-    private ClickHouseProcess(String name, Path dataDir, int port) {
+    private final CommitWindowHook hook; // null: no hook
+
+    private ClickHouseProcess(String name, Path dataDir, int port, CommitWindowHook hook) {
         this.name = name;
         this.dataDir = dataDir;
         this.port = port;
+        this.hook = hook;
     }
 
     static ClickHouseProcess start(String name, Path dataDir) {
-        ClickHouseProcess ch = new ClickHouseProcess(name, dataDir.toAbsolutePath(), freePort());
+        ClickHouseProcess ch = new ClickHouseProcess(name, dataDir.toAbsolutePath(), freePort(), null);
+        ch.start();
+        return ch;
+    }
+
+    /**
+     * A server that {@code hook} can kill inside a table's commit window (see {@link CommitWindowHook}): the real
+     * process dies with SIGKILL between writing an insert's token to the deduplication log and committing its part.
+     */
+    static ClickHouseProcess startWithCommitHook(String name, Path dataDir, CommitWindowHook hook) {
+        ClickHouseProcess ch = new ClickHouseProcess(name, dataDir.toAbsolutePath(), freePort(), hook);
         ch.start();
         return ch;
     }
@@ -39,7 +52,27 @@ final class ClickHouseProcess implements AutoCloseable {
             throw new IllegalStateException("ClickHouse is already running");
         }
         process = ChildJvm.start(name + "-clickhouse-" + generation++, ChdbServerProcess.class, List.of("-Xmx512m"),
-                List.of(dataDir.toString(), Integer.toString(port)), Duration.ofSeconds(90));
+                List.of(dataDir.toString(), Integer.toString(port)), hook == null ? java.util.Map.of() : hook.environment(),
+                Duration.ofSeconds(90));
+    }
+
+    /** Whether the server process is running (a hook may have killed it). */
+    synchronized boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Waits until the process has ended by itself (a hook killed it); false if it still runs at the deadline. */
+    boolean awaitDeath(Duration timeout) {
+        ChildJvm p;
+        synchronized (this) {
+            p = process;
+        }
+        try {
+            p.awaitExit(timeout);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     /** SIGKILL: in-flight queries and inserts die with the process. */

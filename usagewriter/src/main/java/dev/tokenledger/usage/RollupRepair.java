@@ -1,0 +1,197 @@
+package dev.tokenledger.usage;
+
+import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_ROLLUP_REPAIR;
+
+import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.Identifiers;
+import dev.tokenledger.clickhouse.Row;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rebuilds a month of every rollup from llm_usage, exactly, when reconcile finds a rollup that disagrees with
+ * llm_usage while llm_usage agrees with PostgreSQL. That happens when ClickHouse dies inside a rollup's own
+ * commit window (a plain MergeTree writes an insert's token to its deduplication log before it commits the
+ * part, so every re-send of that block is dropped), or when a retry comes too late to re-send a block safely.
+ *
+ * <p>How: under the month's exclusive lock ({@link MonthLocks}; every usage_write attempt holds its months
+ * shared until it is marked written), it checks again, then runs each rollup's own materialized-view SELECT over
+ * llm_usage restricted to the month ({@code additional_table_filters}) into a staging table, and swaps the
+ * month in with {@code ALTER TABLE … REPLACE PARTITION}, atomically for readers. It refuses while a batch of the
+ * month has been attempted and is not written: such a batch may send its blocks again, and a view block whose
+ * token never reached the rollup's deduplication log would then count twice. A batch never attempted has sent
+ * nothing and is safe. {@code REPLACE PARTITION} keeps the rollup's deduplication log (checked on chDB 26.7), so
+ * tokens seen before the rebuild stay seen. Every rebuild is recorded in usage_rollup_repair.
+ */
+public final class RollupRepair {
+    private static final Logger LOG = LoggerFactory.getLogger(RollupRepair.class);
+    /** How long a repair waits for the month's writers (each holds it for one batch). */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(2);
+    /** llm_usage keeps 13 months (V1's TTL): an older month cannot be rebuilt from it. */
+    static final int RAW_MONTHS = 13;
+
+    private final DataSource dataSource;
+    private final DSLContext db;
+    private final ClickHouse clickHouse;
+    private final Reconciler reconciler;
+    private final InstantSource clock;
+    private final List<Rollups.Rollup> rollups;
+
+    public RollupRepair(DataSource dataSource, ClickHouse clickHouse, InstantSource clock) {
+        this.dataSource = dataSource;
+        this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
+        this.clickHouse = clickHouse;
+        this.reconciler = new Reconciler(dataSource, clickHouse);
+        this.clock = clock;
+        this.rollups = Rollups.ALL;
+    }
+
+    /** How a repair of one month ended. */
+    public record Outcome(int month, boolean rebuilt, String detail, List<ReconcileReport.Difference> before,
+                          List<ReconcileReport.Difference> after) {
+        /** Rebuilt and clean afterwards, or nothing to do. */
+        public boolean ok() {
+            return after.stream().noneMatch(d -> !d.table().equals(ReconcileReport.Difference.RAW)
+                    && !d.table().equals(ReconcileReport.Difference.ACCOUNTING));
+        }
+    }
+
+    /**
+     * Checks the month under its exclusive lock and rebuilds the rollups that disagree with llm_usage, if llm_usage
+     * agrees with PostgreSQL on those days and no batch of the month is half-written.
+     *
+     * @param requestedBy who asked ({@code usage_reconcile}, {@code cli}), kept in usage_rollup_repair
+     */
+    public Outcome repairMonth(int month, String requestedBy) {
+        LocalDate first = LocalDate.of(month / 100, month % 100, 1);
+        if (first.isBefore(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).withDayOfMonth(1).minusMonths(RAW_MONTHS))) {
+            return new Outcome(month, false, "older than llm_usage's " + RAW_MONTHS + "-month retention: the raw rows"
+                    + " a rebuild needs are gone", List.of(), List.of());
+        }
+        try (MonthLocks lock = MonthLocks.acquire(dataSource, List.of(month), false, LOCK_WAIT)) {
+            ReconcileReport report = reconciler.reconcileMonth(month);
+            List<ReconcileReport.Difference> rollupDiffs = report.rollupDifferences();
+            if (rollupDiffs.isEmpty()) {
+                return new Outcome(month, false, "every rollup agrees with llm_usage", report.differences(),
+                        report.differences());
+            }
+            String reason = summary(rollupDiffs);
+            List<Long> halfWritten = halfWrittenBatches(first);
+            if (!halfWritten.isEmpty()) {
+                String why = "not rebuilt yet: batch(es) " + halfWritten + " of this month were attempted and are not"
+                        + " written; a retry may send their blocks again";
+                recordSkipped(month, requestedBy, reason, why);
+                return new Outcome(month, false, why, rollupDiffs, rollupDiffs);
+            }
+            List<LocalDate> rawOff = report.differences().stream()
+                    .filter(d -> d.table().equals(ReconcileReport.Difference.RAW)).map(ReconcileReport.Difference::day)
+                    .distinct().toList();
+            if (!rawOff.isEmpty()) {
+                String why = "not rebuilt: llm_usage itself disagrees with PostgreSQL on " + rawOff
+                        + " (a rollup rebuilt from it would be wrong too)";
+                recordSkipped(month, requestedBy, reason, why);
+                return new Outcome(month, false, why, rollupDiffs, rollupDiffs);
+            }
+            List<String> tables = rollupDiffs.stream().map(ReconcileReport.Difference::table).distinct().toList();
+            for (Rollups.Rollup rollup : rollups) {
+                if (tables.contains(rollup.table())) {
+                    rebuild(rollup, month, first, requestedBy, reason);
+                }
+            }
+            ReconcileReport after = reconciler.reconcileMonth(month);
+            LOG.warn("rebuilt {} for month {} from llm_usage ({}); differences left: {}", tables, month, reason,
+                    after.rollupDifferences().size());
+            return new Outcome(month, true, "rebuilt " + String.join(", ", tables), rollupDiffs,
+                    after.differences());
+        }
+    }
+
+    /** Batches with events in the month that an attempt has started on and that are not marked written. */
+    private List<Long> halfWrittenBatches(LocalDate first) {
+        return db.select(USAGE_BATCH.BATCH_ID).from(USAGE_BATCH)
+                .where(USAGE_BATCH.WRITTEN_AT.isNull()).and(USAGE_BATCH.ATTEMPTS.gt(0))
+                .and(USAGE_BATCH.MIN_EVENT_TIME.lt(first.plusMonths(1).atStartOfDay().atOffset(ZoneOffset.UTC)))
+                .and(USAGE_BATCH.MAX_EVENT_TIME.ge(first.atStartOfDay().atOffset(ZoneOffset.UTC)))
+                .orderBy(USAGE_BATCH.BATCH_ID).limit(20)
+                .fetch(USAGE_BATCH.BATCH_ID);
+    }
+
+    private void rebuild(Rollups.Rollup rollup, int month, LocalDate first, String requestedBy, String reason) {
+        String table = Identifiers.quoted(rollup.table(), "rollup table");
+        long repairId = db.insertInto(USAGE_ROLLUP_REPAIR)
+                .set(USAGE_ROLLUP_REPAIR.MONTH, month)
+                .set(USAGE_ROLLUP_REPAIR.ROLLUP_TABLE, rollup.table())
+                .set(USAGE_ROLLUP_REPAIR.REQUESTED_BY, requestedBy)
+                .set(USAGE_ROLLUP_REPAIR.REASON, reason)
+                .set(USAGE_ROLLUP_REPAIR.STARTED_AT, clock.instant().atOffset(ZoneOffset.UTC))
+                .set(USAGE_ROLLUP_REPAIR.EVENTS_BEFORE, events(rollup.table(), month))
+                .returning(USAGE_ROLLUP_REPAIR.REPAIR_ID).fetchSingle().getRepairId();
+        String select = viewSelect(rollup.view());
+        String staging = Identifiers.quoted(rollup.table() + "_rebuild_" + month, "staging table");
+        String filter = "event_time >= '" + first + " 00:00:00' AND event_time < '" + first.plusMonths(1) + " 00:00:00'";
+        clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+        clickHouse.execute("CREATE TABLE " + staging + " AS " + table);
+        try {
+            // The view's own SELECT (one definition of the rollup), read from llm_usage's month only. No
+            // deduplication: the staging table is new, and two identical blocks of it are both real.
+            clickHouse.execute("INSERT INTO " + staging + " " + select + " SETTINGS insert_deduplicate = 0,"
+                    + " max_threads = 1, additional_table_filters = {'" + BatchWriter.TABLE + "': "
+                    + Identifiers.stringLiteral(filter) + "}");
+            clickHouse.execute("ALTER TABLE " + table + " REPLACE PARTITION ID '" + month + "' FROM " + staging);
+        } finally {
+            clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+        }
+        db.update(USAGE_ROLLUP_REPAIR)
+                .set(USAGE_ROLLUP_REPAIR.FINISHED_AT, clock.instant().atOffset(ZoneOffset.UTC))
+                .set(USAGE_ROLLUP_REPAIR.EVENTS_AFTER, events(rollup.table(), month))
+                .set(USAGE_ROLLUP_REPAIR.OUTCOME, "rebuilt")
+                .where(USAGE_ROLLUP_REPAIR.REPAIR_ID.eq(repairId)).execute();
+    }
+
+    private void recordSkipped(int month, String requestedBy, String reason, String why) {
+        LOG.warn("rollups of month {} disagree with llm_usage ({}); {}", month, reason, why);
+        db.insertInto(USAGE_ROLLUP_REPAIR)
+                .set(USAGE_ROLLUP_REPAIR.MONTH, month)
+                .set(USAGE_ROLLUP_REPAIR.ROLLUP_TABLE, "")
+                .set(USAGE_ROLLUP_REPAIR.REQUESTED_BY, requestedBy)
+                .set(USAGE_ROLLUP_REPAIR.REASON, reason)
+                .set(USAGE_ROLLUP_REPAIR.STARTED_AT, clock.instant().atOffset(ZoneOffset.UTC))
+                .set(USAGE_ROLLUP_REPAIR.FINISHED_AT, clock.instant().atOffset(ZoneOffset.UTC))
+                .set(USAGE_ROLLUP_REPAIR.OUTCOME, why.length() > 1000 ? why.substring(0, 1000) : why)
+                .execute();
+    }
+
+    private long events(String table, int month) {
+        List<Row> rows = clickHouse.query("SELECT sum(events) AS n FROM " + Identifiers.quoted(table, "rollup table")
+                + " WHERE toYYYYMM(day) = {month:UInt32}", Map.of("month", Integer.toString(month)));
+        return rows.isEmpty() || rows.getFirst().isNull("n") ? 0 : rows.getFirst().int64("n");
+    }
+
+    /** The materialized view's SELECT, as ClickHouse stores it: the rollup's one definition. */
+    private String viewSelect(String view) {
+        List<Row> rows = clickHouse.query("SELECT as_select FROM system.tables WHERE database = currentDatabase()"
+                + " AND name = {view:String}", Map.of("view", view));
+        if (rows.isEmpty() || rows.getFirst().string("as_select").isBlank()) {
+            throw new IllegalStateException("materialized view " + view + " not found: the ClickHouse migrations"
+                    + " have not run on database '" + clickHouse.database() + "'");
+        }
+        return rows.getFirst().string("as_select");
+    }
+
+    private static String summary(List<ReconcileReport.Difference> diffs) {
+        String s = diffs.stream().limit(5).map(ReconcileReport.Difference::toString).collect(Collectors.joining("; "));
+        return diffs.size() > 5 ? s + "; and " + (diffs.size() - 5) + " more" : s;
+    }
+}
