@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -23,12 +24,14 @@ import java.util.function.Consumer;
 @SuppressWarnings("restricted") // reinterpret: sizing pointers chDB returns (results, error strings)
 final class ChdbConnection implements AutoCloseable {
     private static final int APPEND_CHUNK = 1 << 20;
+    private static final byte[] PROBE_ANSWER = "1\n".getBytes(StandardCharsets.UTF_8);
 
     private final ChdbNative lib;
     private final MemorySegment connectionPointer; // chdb_connection*, as chdb_connect returned it
     private final ReentrantLock lock = new ReentrantLock();
     private final Consumer<ChdbConnection> onClose;
     private boolean closed;
+    private String unusable; // why the connection refuses work, or null
 
     ChdbConnection(ChdbNative lib, MemorySegment connectionPointer, Consumer<ChdbConnection> onClose) {
         this.lib = lib;
@@ -68,7 +71,12 @@ final class ChdbConnection implements AutoCloseable {
                 result = lib.queryWithParamsN(conn, q.segment(), q.length(), f.segment(), f.length(),
                         names, nameLens, values, valueLens, n);
             }
-            return consume(result);
+            try {
+                return consume(result);
+            } catch (ClickHouseException e) {
+                discardLeftoverOutput(arena, conn, e);
+                throw e;
+            }
         } finally {
             lock.unlock();
         }
@@ -121,9 +129,38 @@ final class ChdbConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * chDB 26.7.3 keeps the output a query had produced before it failed (its header, even thousands of
+     * rows) and puts it at the start of the connection's next result, where it would be read as that
+     * result's own rows. Found by experiment: it is per connection; a DDL statement swallows it, while
+     * another failing query or an insert leaves it in place. So after every failed query a probe runs
+     * until it answers exactly {@code 1}; if it never does, the connection refuses further work rather
+     * than hand out a polluted result.
+     */
+    private void discardLeftoverOutput(Arena arena, MemorySegment conn, ClickHouseException failure) {
+        Bytes probe = Bytes.of(arena, "SELECT 1");
+        Bytes format = Bytes.of(arena, "TSV");
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                byte[] out = consume(lib.queryN(conn, probe.segment(), probe.length(), format.segment(), format.length()));
+                if (Arrays.equals(out, PROBE_ANSWER)) {
+                    return;
+                }
+            } catch (ClickHouseException e) {
+                failure.addSuppressed(e);
+                break;
+            }
+        }
+        unusable = "after the failure of a query (" + failure.getMessage().lines().findFirst().orElse("")
+                + ") chDB kept returning its leftover output";
+    }
+
     private MemorySegment open() {
         if (closed) {
             throw new IllegalStateException("this chDB connection is closed");
+        }
+        if (unusable != null) {
+            throw new IllegalStateException("this chDB connection is unusable: " + unusable);
         }
         return connectionPointer.get(ADDRESS, 0);
     }

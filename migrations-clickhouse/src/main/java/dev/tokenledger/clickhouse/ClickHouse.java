@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What tokenledger needs from ClickHouse, and nothing more: run a statement, query to rows, and insert
- * one batch exactly once. Two real backends implement it: {@code server} (the official Java client
- * against a ClickHouse server) and {@code embedded} (chDB in-process). Every instance is bound to one
- * database; unqualified table names resolve there.
+ * What tokenledger needs from ClickHouse, and nothing more: run a statement, query to rows (as text for
+ * small results, as RowBinary for large ones), and insert one batch exactly once. Two real backends
+ * implement it: {@code server} (the official Java client against a ClickHouse server) and {@code embedded}
+ * (chDB in-process). Every instance is bound to one database; unqualified table names resolve there.
  */
 public interface ClickHouse extends AutoCloseable {
 
@@ -32,6 +32,28 @@ public interface ClickHouse extends AutoCloseable {
      */
     default byte[] queryTabSeparated(String sql, Map<String, String> params) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not export TabSeparated");
+    }
+
+    /**
+     * Runs a query and returns its rows as {@code RowBinaryWithNamesAndTypes}, decoded in place: the binary
+     * path for large results (hundreds of thousands of rows), where {@link #query} would parse text into
+     * a map per row. {@code params} bind {@code {name:Type}} placeholders exactly as for {@link #query}.
+     * The whole result is read into memory and checked before this returns; see {@link RowBinaryResult}
+     * for what it decodes and guarantees. The SQL must not choose another format with its own
+     * {@code FORMAT} clause.
+     *
+     * <p>Both backends implement it; a wrapper around a backend should delegate it.
+     *
+     * @throws ClickHouseException      the engine rejected the query, or could not be reached
+     * @throws IllegalArgumentException a result column has a type {@link RowBinaryResult} does not decode
+     *                                  (select it as another type, e.g. {@code toString(x)})
+     */
+    default RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not read RowBinary");
+    }
+
+    default RowBinaryResult queryRowBinary(String sql) {
+        return queryRowBinary(sql, Map.of());
     }
 
     /**

@@ -57,6 +57,12 @@ public final class EmbeddedClickHouse implements ClickHouse {
         return connection.query(sql, "TabSeparated", QueryParameters.escaped(params));
     }
 
+    @Override
+    public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
+        return RowBinaryResult.parse(connection.query(RowBinaryResult.requireNoOtherFormat(sql), RowBinaryResult.FORMAT,
+                QueryParameters.escaped(params)));
+    }
+
     /**
      * Streams the batch's RowBinaryWithNamesAndTypes bytes through chDB's streaming insert, with the
      * exactly-once settings in the statement's SETTINGS clause.

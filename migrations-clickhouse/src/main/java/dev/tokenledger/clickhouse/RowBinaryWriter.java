@@ -1,5 +1,6 @@
 package dev.tokenledger.clickhouse;
 
+import dev.tokenledger.clickhouse.ColumnType.Kind;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -61,11 +62,12 @@ public final class RowBinaryWriter {
             throw new IllegalArgumentException("at least one column is needed");
         }
         this.columns = List.copyOf(columns);
-        this.types = this.columns.stream().map(c -> ColumnType.parse(c.name(), c.type())).toArray(ColumnType[]::new);
+        this.types = this.columns.stream().map(c -> writable(ColumnType.parse(c.name(), c.type()), c.name()))
+                .toArray(ColumnType[]::new);
         this.decimalLimits = new BigInteger[types.length];
         this.decimalLimitBits = new int[types.length];
         for (int i = 0; i < types.length; i++) {
-            if (types[i].kind() == Kind.DECIMAL128) {
+            if (types[i].kind() == Kind.DECIMAL) {
                 decimalLimits[i] = BigInteger.TEN.pow(types[i].precision());
                 decimalLimitBits[i] = decimalLimits[i].bitLength();
             }
@@ -83,6 +85,22 @@ public final class RowBinaryWriter {
 
     public List<Column> columns() {
         return columns;
+    }
+
+    /** The types this writer has a method for; {@link ColumnType} knows more (for {@link RowBinaryResult}). */
+    private static ColumnType writable(ColumnType t, String column) {
+        if (t.kind() == Kind.DECIMAL && t.width() != 16) {
+            throw ColumnType.unsupported(column, t.declared(), "only Decimal(19..38, S), stored as Decimal128, is supported");
+        }
+        boolean writable = switch (t.kind()) {
+            case UUID, STRING, UINT64, UINT32, INT64, DECIMAL, ENUM8, DATE -> true;
+            case DATETIME64 -> t.scale() == 3;
+            default -> false;
+        };
+        if (!writable) {
+            throw ColumnType.unsupported(column, t.declared(), "RowBinaryWriter has no encoder for it");
+        }
+        return t;
     }
 
     /** Rows completed so far. */
@@ -126,7 +144,7 @@ public final class RowBinaryWriter {
 
     /** {@code DateTime64(3[, tz])}: milliseconds since the epoch. A finer instant is refused, not truncated. */
     public RowBinaryWriter dateTime64Millis(Instant value) {
-        ColumnType t = expect(Kind.DATETIME64_MILLIS, "dateTime64Millis");
+        ColumnType t = expect(Kind.DATETIME64, "dateTime64Millis");
         if (value == null) {
             return nullValue();
         }
@@ -183,7 +201,7 @@ public final class RowBinaryWriter {
      * or more than P digits in all, is refused rather than rounded.
      */
     public RowBinaryWriter decimal128(BigDecimal value, int scale) {
-        ColumnType t = expect(Kind.DECIMAL128, "decimal128");
+        ColumnType t = expect(Kind.DECIMAL, "decimal128");
         if (scale != t.scale()) {
             throw new IllegalArgumentException(where() + " is " + t.declared() + " (scale " + t.scale()
                     + "), the value was given at scale " + scale);
@@ -340,6 +358,4 @@ public final class RowBinaryWriter {
         }
         out.write((int) v);
     }
-
-    enum Kind { UUID, DATETIME64_MILLIS, STRING, UINT64, UINT32, INT64, DECIMAL128, ENUM8, DATE }
 }

@@ -25,8 +25,9 @@ import java.util.function.Supplier;
 /**
  * A ClickHouse server over HTTP through the official Java client (client-v2). One {@link Client} per
  * instance, shared by all threads (it is thread-safe and pools connections). Queries ask for
- * {@code TabSeparatedWithNames} and are parsed exactly like the embedded backend's output; inserts send
- * the batch's RowBinaryWithNamesAndTypes bytes with the exactly-once settings.
+ * {@code TabSeparatedWithNames} (or {@code RowBinaryWithNamesAndTypes}, for {@link #queryRowBinary}) and are
+ * parsed exactly like the embedded backend's output; inserts send the batch's RowBinaryWithNamesAndTypes
+ * bytes with the exactly-once settings.
  *
  * <p>The client may retry a failed request on its own and so re-send an insert: harmless, because every
  * insert carries its deduplication token.
@@ -146,6 +147,14 @@ public final class ServerClickHouse implements ClickHouse {
     public byte[] queryTabSeparated(String sql, Map<String, String> params) {
         return fetch(sql, new LinkedHashMap<>(QueryParameters.escaped(params)),
                 new QuerySettings().setFormat(ClickHouseFormat.TabSeparated));
+    }
+
+    /** Reads the whole result before decoding it: the connection goes back to the pool at once. */
+    @Override
+    public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
+        return RowBinaryResult.parse(fetch(RowBinaryResult.requireNoOtherFormat(sql),
+                new LinkedHashMap<>(QueryParameters.escaped(params)),
+                new QuerySettings().setFormat(ClickHouseFormat.RowBinaryWithNamesAndTypes)));
     }
 
     /** Runs a query and reads its whole output, releasing the connection whatever happens. */

@@ -9,11 +9,13 @@
  *       client-v2; {@link dev.tokenledger.clickhouse.EmbeddedClickHouse}: chDB, the ClickHouse engine
  *       inside the JVM, through the FFM API, its library located or fetched by
  *       {@link dev.tokenledger.clickhouse.ChdbLibrary}.</li>
- *   <li>{@link dev.tokenledger.clickhouse.RowBinaryWriter}: encodes batches, identically for both.</li>
+ *   <li>{@link dev.tokenledger.clickhouse.RowBinaryWriter}: encodes batches, identically for both;
+ *       {@link dev.tokenledger.clickhouse.RowBinaryResult}: decodes large query results, identically for
+ *       both.</li>
  *   <li>{@link dev.tokenledger.clickhouse.ClickHouseMigrations}: applies {@code db/clickhouse/V*.sql}.</li>
  * </ul>
  *
- * Both backends ask for {@code TabSeparatedWithNames} and share one parser, so a value reads the same
- * whichever backend served it, and both send the same insert settings (see {@code ExactlyOnceSettings}).
+ * Both backends ask for {@code TabSeparatedWithNames} (or {@code RowBinaryWithNamesAndTypes}) and share one
+ * parser per format, so a value reads the same whichever backend served it, and both send the same insert settings (see {@code ExactlyOnceSettings}).
  */
 package dev.tokenledger.clickhouse;

@@ -25,6 +25,16 @@ final class DroppedOnClose implements ClickHouse {
     }
 
     @Override
+    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
+        return delegate.queryTabSeparated(sql, params);
+    }
+
+    @Override
+    public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
+        return delegate.queryRowBinary(sql, params);
+    }
+
+    @Override
     public void insert(InsertBatch batch) {
         delegate.insert(batch);
     }

@@ -150,4 +150,15 @@ class RowBinaryWriterTest {
         assertThatThrownBy(() -> new RowBinaryWriter(List.of(new Column("f", "Float64"))))
                 .hasMessageContaining("column 'f' has type Float64");
     }
+
+    @Test
+    void typesOnlyTheReaderDecodesAreStillRefusedUpFrontByTheWriter() {
+        for (String type : List.of("Int8", "UInt8", "Date32", "DateTime('UTC')", "DateTime64(6, 'UTC')", "FixedString(3)",
+                "Enum16('a' = 1)", "Bool")) {
+            assertThatThrownBy(() -> new RowBinaryWriter(List.of(new Column("c", type))))
+                    .as(type).hasMessage("column 'c' has type " + type + ": RowBinaryWriter has no encoder for it");
+        }
+        assertThatThrownBy(() -> new RowBinaryWriter(List.of(new Column("c", "Decimal(18, 2)"))))
+                .hasMessageContaining("only Decimal(19..38, S), stored as Decimal128, is supported");
+    }
 }

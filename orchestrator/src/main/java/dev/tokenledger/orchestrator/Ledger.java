@@ -13,8 +13,10 @@ import dev.tokenledger.usage.PricingEventPricer;
 import dev.tokenledger.usage.DeadLetters;
 import dev.tokenledger.usage.LedgerIdentity;
 import dev.tokenledger.usage.Reconciler;
+import dev.tokenledger.usage.Repricer;
 import dev.tokenledger.usage.RollupRepair;
 import dev.tokenledger.usage.UsageReconcileJob;
+import dev.tokenledger.usage.UsageRepriceJob;
 import dev.tokenledger.usage.UsagePurgeJob;
 import dev.tokenledger.usage.UsagePurger;
 import dev.tokenledger.usage.UsageRecorder;
@@ -80,6 +82,7 @@ public final class Ledger implements AutoCloseable {
     private final RollupRepair rollupRepair;
     private final DeadLetters deadLetters;
     private final LedgerIdentity identity;
+    private final Repricer repricer;
     private final FailedUsageWrites failedWrites;
     private BackgroundJobServer jobServer;
     private UsagePurgeJob purgeJob;
@@ -112,6 +115,11 @@ public final class Ledger implements AutoCloseable {
         this.rollupRepair = new RollupRepair(postgres.dataSource(), clickHouse, clock);
         this.deadLetters = new DeadLetters(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), clock);
         this.identity = new LedgerIdentity(postgres.dataSource(), clickHouse, clock);
+        this.repricer = new Repricer(postgres.dataSource(), clickHouse, new PricingEventPricer(pricing), jobs, clock);
+        if (config.writer().backPricing()) {
+            pricing.onPriceChange(change -> repricer.backPrice(change).ifPresent(run ->
+                    LOG.info("{}: queued reprice run {} ({} .. {})", change.cause(), run.runId(), run.from(), run.to())));
+        }
         this.failedWrites = new FailedUsageWrites(jobStorage);
     }
 
@@ -186,7 +194,8 @@ public final class Ledger implements AutoCloseable {
                 UsageWriteJob.class, writer.job(),
                 PricingRefreshJob.class, pricing.refreshJob(),
                 UsagePurgeJob.class, purgeJob,
-                UsageReconcileJob.class, reconcileJob);
+                UsageReconcileJob.class, reconcileJob,
+                UsageRepriceJob.class, new UsageRepriceJob(repricer));
         this.jobServer = new BackgroundJobServer(jobStorage, json, new HandlerActivator(handlers),
                 BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                         .andPollInterval(config.jobRunrPoll())
@@ -291,6 +300,11 @@ public final class Ledger implements AutoCloseable {
 
     public LedgerIdentity identity() {
         return identity;
+    }
+
+    /** Reprice runs (corrections appended to written usage), their list and cost explanations. */
+    public Repricer repricer() {
+        return repricer;
     }
 
     /** The usage_reconcile job's body; empty unless the background half runs. */

@@ -119,7 +119,8 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         int retries = c.integer(Setting.JOB_RETRIES, 10, 30);
         WriterSettings writer = new WriterSettings(c.integer(Setting.BATCH_MAX_EVENTS, 1, 1_000_000),
                 c.duration(Setting.BATCH_LINGER), WriterSettings.DEFAULTS.idlePoll(), retries,
-                c.duration(Setting.IDEMPOTENCY_WINDOW), c.duration(Setting.RECONCILE_INTERVAL));
+                c.duration(Setting.IDEMPOTENCY_WINDOW), c.duration(Setting.RECONCILE_INTERVAL),
+                c.bool(Setting.BACK_PRICING));
         int commitThreads = c.integer(Setting.COMMIT_THREADS, 1, 64);
         int buffer = c.integer(Setting.RECORD_BUFFER, RecorderSettings.DEFAULTS.maxEventsPerCommit(), 100_000_000);
         RecorderSettings recorder = new RecorderSettings(commitThreads, RecorderSettings.DEFAULTS.maxEventsPerCommit(),

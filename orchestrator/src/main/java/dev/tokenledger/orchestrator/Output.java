@@ -37,6 +37,22 @@ final class Output {
         return NumberFormat.getIntegerInstance(Locale.US).format(n);
     }
 
+    /** USD exactly, as JSON and the corrections print it: scale 12 (never rounded), plain digits; null stays null. */
+    static String exact(BigDecimal usd) {
+        if (usd == null) {
+            return null;
+        }
+        return (usd.scale() < 12 ? usd.setScale(12) : usd).toPlainString();
+    }
+
+    /** A change in USD, exactly, with its sign: {@code +0.000125000000}, {@code -1.500000000000}, {@code 0}. */
+    static String delta(BigDecimal usd) {
+        if (usd.signum() == 0) {
+            return "0";
+        }
+        return (usd.signum() > 0 ? "+" : "") + exact(usd);
+    }
+
     /** USD: cents for amounts of a dollar or more, up to 6 significant decimals below (a $0.000004 call is not $0.00). */
     static String money(BigDecimal usd) {
         if (usd == null) {

@@ -11,6 +11,7 @@ import dev.tokenledger.pricing.PricedCost;
 import dev.tokenledger.pricing.RefreshResult;
 import dev.tokenledger.pricing.ServiceTier;
 import dev.tokenledger.pricing.TokenUsage;
+import dev.tokenledger.usage.Repricer;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -43,8 +44,18 @@ final class PricingCommand implements Runnable {
     @Command(name = "refresh", mixinStandardHelpOptions = true,
             description = "Fetch LiteLLM's price file now (as the daily pricing_refresh job does) and apply it, guarded.")
     static final class Refresh implements Callable<Integer> {
+        private final LedgerOpener ledgers;
+
         @Spec
         CommandSpec spec;
+
+        Refresh(LedgerOpener ledgers) {
+            this.ledgers = ledgers;
+        }
+
+        Refresh() {
+            this(LedgerOpener.FROM_ENVIRONMENT);
+        }
 
         @Option(names = "--url", description = "fetch this URL instead of TOKENLEDGER_PRICING_URL")
         URI url;
@@ -60,7 +71,8 @@ final class PricingCommand implements Runnable {
             if (url != null && file != null) {
                 throw new IllegalArgumentException("give --url or --file, not both");
             }
-            try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+            try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
+                long lastRun = lastRepriceRun(ledger);
                 RefreshResult r = url != null ? ledger.pricing().refresh(new FeedSource.Url(url))
                         : file != null ? ledger.pricing().refresh(new FeedSource.File(file)) : ledger.pricing().refresh();
                 PrintWriter out = spec.commandLine().getOut();
@@ -73,6 +85,9 @@ final class PricingCommand implements Runnable {
                             + ", gone " + r.removed() + ", updated " + r.updated() + ", skipped " + r.skipped());
                     r.skippedEntries().stream().limit(20).forEach(s -> out.println("  skipped " + s.modelKey() + ": "
                             + s.reason()));
+                    if (r.added() > 0 || r.changed() > 0) {
+                        backPricing(out, ledger, lastRun, "models the refresh added or re-priced");
+                    }
                 }
                 return switch (r.outcome()) {
                     case REFUSED, FAILED -> 1;
@@ -220,8 +235,19 @@ final class PricingCommand implements Runnable {
         @Command(name = "set", mixinStandardHelpOptions = true,
                 description = "Set an override from --from on; it closes the model's previous open override.")
         static final class Set implements Callable<Integer> {
+            private final LedgerOpener ledgers;
+
             @Spec
             CommandSpec spec;
+
+            Set(LedgerOpener ledgers) {
+                this.ledgers = ledgers;
+            }
+
+            Set() {
+                this(LedgerOpener.FROM_ENVIRONMENT);
+            }
+
             @Option(names = "--model", required = true)
             String model;
             @Option(names = "--provider")
@@ -236,11 +262,17 @@ final class PricingCommand implements Runnable {
 
             @Override
             public Integer call() {
-                try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
+                    long lastRun = lastRepriceRun(ledger);
+                    Instant now = ledger.clock().instant();
                     PriceOverride o = ledger.pricing().setOverride(new OverrideRequest(model, provider,
-                            from != null ? from : Instant.now(), costs, note));
-                    spec.commandLine().getOut().println("override #" + o.id() + " for " + o.modelKey() + " from "
-                            + o.validFrom() + ": " + o.costs());
+                            from != null ? from : now, costs, note));
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println("override #" + o.id() + " for " + o.modelKey() + " from " + o.validFrom() + ": "
+                            + o.costs());
+                    if (o.validFrom().isBefore(now)) {
+                        backPricing(out, ledger, lastRun, o.modelKey() + " from " + o.validFrom());
+                    }
                     return 0;
                 }
             }
@@ -273,8 +305,19 @@ final class PricingCommand implements Runnable {
 
         @Command(name = "end", mixinStandardHelpOptions = true, description = "End a model's open override at --at (default now).")
         static final class End implements Callable<Integer> {
+            private final LedgerOpener ledgers;
+
             @Spec
             CommandSpec spec;
+
+            End(LedgerOpener ledgers) {
+                this.ledgers = ledgers;
+            }
+
+            End() {
+                this(LedgerOpener.FROM_ENVIRONMENT);
+            }
+
             @Option(names = "--model", required = true)
             String model;
             @Option(names = "--at")
@@ -282,13 +325,54 @@ final class PricingCommand implements Runnable {
 
             @Override
             public Integer call() {
-                try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
-                    Optional<PriceOverride> ended = ledger.pricing().endOverride(model, at != null ? at : Instant.now());
-                    spec.commandLine().getOut().println(ended.map(o -> "ended override #" + o.id())
+                try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
+                    long lastRun = lastRepriceRun(ledger);
+                    Instant now = ledger.clock().instant();
+                    Instant end = at != null ? at : now;
+                    Optional<PriceOverride> ended = ledger.pricing().endOverride(model, end);
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println(ended.map(o -> "ended override #" + o.id() + " at " + end)
                             .orElse("no open override for " + model));
+                    if (ended.isPresent() && end.isBefore(now)) {
+                        backPricing(out, ledger, lastRun, ended.get().modelKey() + " from " + end);
+                    }
                     return ended.isPresent() ? 0 : 1;
                 }
             }
+        }
+    }
+
+    /** Who the reprice runs a price change queues are recorded as (usage_reprice_run.requested_by). */
+    private static final String BACK_PRICING = "back-pricing";
+
+    /** The newest reprice run's id, 0 when none: what a price change is compared against. */
+    static long lastRepriceRun(Ledger ledger) {
+        return ledger.repricer().list(1).stream().mapToLong(Repricer.Run::runId).findFirst().orElse(0);
+    }
+
+    /**
+     * Says what becomes of the written usage a price change concerns: the reprice runs back-pricing queued (runs
+     * newer than {@code lastRun}), that none was needed, or that back-pricing is off and how to correct it by hand.
+     */
+    static void backPricing(PrintWriter out, Ledger ledger, long lastRun, String what) {
+        if (!ledger.config().writer().backPricing()) {
+            out.println("back-pricing is off (" + Setting.BACK_PRICING.env + "=false): written usage of " + what
+                    + " keeps its cost; ./tokenledger reprice --from DATE --to DATE --model M corrects it");
+            return;
+        }
+        List<Repricer.Run> queued = ledger.repricer().list(100).stream()
+                .filter(r -> r.runId() > lastRun && r.requestedBy().equals(BACK_PRICING))
+                .sorted(java.util.Comparator.comparingLong(Repricer.Run::runId)).toList();
+        if (queued.isEmpty()) {
+            out.println("back-pricing: no written usage of " + what + ", nothing to re-price");
+            return;
+        }
+        for (Repricer.Run r : queued) {
+            out.println("back-pricing queued reprice run " + r.runId() + " (" + r.from() + " .. " + r.to() + ", "
+                    + (r.models().isEmpty() ? "every model" : RepriceCommand.models(r.models(), 5))
+                    + (r.includeUnpriced() ? ", plus every unpriced event" : "") + "): the written usage of " + what
+                    + " is re-priced by its usage_reprice job");
+            out.println("  a running service does it; without one: ./tokenledger reprice --resume " + r.runId());
         }
     }
 

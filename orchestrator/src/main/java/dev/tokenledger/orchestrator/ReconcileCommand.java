@@ -23,11 +23,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
         description = {"Account for every event PostgreSQL accepted, per day (written, dead-lettered, late duplicate or"
-                + " pending), and compare what PostgreSQL says was written with llm_usage, and llm_usage with each"
-                + " rollup, on every count, token and cost column. Exits 0 only when clean: no difference and no"
-                + " unresolved dead letter (pending events are allowed).",
-                "--repair rebuilds, from llm_usage, each month whose rollup disagrees with llm_usage, then reconciles"
-                        + " again. --json: money as exact decimal strings; differences' expected and actual too."})
+                + " pending), and compare what PostgreSQL says was written with llm_usage, what it recorded of reprice"
+                + " runs with llm_usage_adjustment, and llm_usage plus its adjustments with each rollup, on every count,"
+                + " token and cost column. Exits 0 only when clean: no difference and no unresolved dead letter"
+                + " (pending events are allowed).",
+                "--repair rebuilds, from llm_usage and its adjustments, each month whose rollup disagrees with them,"
+                        + " then reconciles again. --json: money as exact decimal strings; differences' expected and actual too."})
 final class ReconcileCommand implements Callable<Integer> {
     /** Who a repair started here is recorded as, in usage_rollup_repair. */
     static final String REQUESTED_BY = "cli";
@@ -131,7 +132,8 @@ final class ReconcileCommand implements Callable<Integer> {
         List<String> rollups = rollupTables(report);
         List<String> header = new ArrayList<>(List.of("day", "accepted", "written (pg)", "llm_usage"));
         header.addAll(rollups);
-        header.addAll(List.of("pending", "dead (unresolved)", "duplicates", ""));
+        header.addAll(List.of("adjusted USD (pg)", Rollups.ADJUSTMENTS + " USD", "pending", "dead (unresolved)",
+                "duplicates", ""));
         Output.Table t = new Output.Table(header.toArray(String[]::new));
         for (ReconcileReport.Day d : report.days()) {
             ReconcileReport.Accounting a = d.accounting();
@@ -140,7 +142,7 @@ final class ReconcileCommand implements Callable<Integer> {
             for (String table : rollups) {
                 row.add(count(d.rollups().getOrDefault(table, ReconcileReport.Totals.ZERO).get(Measure.EVENTS)));
             }
-            row.addAll(List.of(Output.count(a.pending()),
+            row.addAll(List.of(cost(d.adjusted()), cost(d.adjustments()), Output.count(a.pending()),
                     Output.count(a.deadLettered()) + " (" + Output.count(a.deadLetteredUnresolved()) + ")",
                     Output.count(a.duplicates()), d.matches() ? "ok" : "DIFFERENT"));
             t.row(row.toArray(String[]::new));
@@ -165,7 +167,7 @@ final class ReconcileCommand implements Callable<Integer> {
     /** The verdict line, then what to do about each kind of difference. */
     static List<String> verdict(ReconcileReport report, List<String> rollups) {
         List<String> lines = new ArrayList<>();
-        String tables = "PostgreSQL, llm_usage and " + String.join(", ", rollups);
+        String tables = "PostgreSQL, llm_usage, " + Rollups.ADJUSTMENTS + " and " + String.join(", ", rollups);
         if (report.clean()) {
             lines.add("clean: every accepted event is accounted for, and " + tables + " agree on every column to the"
                     + " last digit" + (report.pending() > 0 ? " (" + Output.count(report.pending())
@@ -189,9 +191,14 @@ final class ReconcileCommand implements Callable<Integer> {
             lines.add("- llm_usage disagrees with what PostgreSQL recorded as written" + (report.pending() > 0
                     ? " (a batch written while this ran shows up once: run it again)" : ""));
         }
+        if (diffs.stream().anyMatch(d -> d.table().equals(ReconcileReport.Difference.ADJUSTMENTS))) {
+            lines.add("- " + Rollups.ADJUSTMENTS + " disagrees with what PostgreSQL recorded of reprice runs"
+                    + " (usage_reprice_day): a run working now shows up until its day is recorded (run this again);"
+                    + " otherwise ./tokenledger reprice --list names the runs");
+        }
         if (!report.rollupDifferences().isEmpty()) {
-            lines.add("- a rollup disagrees with llm_usage: ./tokenledger reconcile --repair rebuilds its month from"
-                    + " llm_usage");
+            lines.add("- a rollup disagrees with llm_usage plus its adjustments: ./tokenledger reconcile --repair"
+                    + " rebuilds its month from them");
         }
         if (report.unresolvedDeadLetters() > 0) {
             lines.add("- " + Output.count(report.unresolvedDeadLetters()) + " dead letter(s) wait for replay or discard:"
@@ -213,10 +220,19 @@ final class ReconcileCommand implements Callable<Integer> {
         if (table.equals(ReconcileReport.Difference.RAW)) {
             return "written (pg)";
         }
+        if (table.equals(ReconcileReport.Difference.ADJUSTMENTS)) {
+            return "adjusted (pg)";
+        }
         if (table.equals(ReconcileReport.Difference.ACCOUNTING)) {
             return "accepted";
         }
-        return "llm_usage";
+        return "llm_usage + adjustments";
+    }
+
+    /** A day's change of cost by corrections, exactly ({@code 0} when none). */
+    private static String cost(ReconcileReport.Totals t) {
+        BigDecimal v = t.get(Measure.COST_USD);
+        return v == null ? "-" : Output.delta(v);
     }
 
     private static String count(BigDecimal v) {
@@ -233,7 +249,7 @@ final class ReconcileCommand implements Callable<Integer> {
     }
 
     private static String money(BigDecimal v) {
-        return (v.scale() < 12 ? v.setScale(12) : v).toPlainString();
+        return Output.exact(v);
     }
 
     private static Measure measure(String column) {
@@ -267,20 +283,29 @@ final class ReconcileCommand implements Callable<Integer> {
         }
     }
 
-    /** One day: what became of its accepted events, and its totals by source (written_pg, llm_usage, each rollup). */
+    /**
+     * One day: what became of its accepted events, and its totals by source: written_pg, llm_usage, adjusted_pg
+     * (PostgreSQL's record of the reprice days done) and llm_usage_adjustment (both: the unpriced count and the cost
+     * columns, the only ones a correction moves), then each rollup (llm_usage plus its adjustments).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record DayJson(LocalDate day, boolean ok, AccountingJson accounting, Map<String, Map<String, Object>> totals) {
         static DayJson of(ReconcileReport.Day d) {
             Map<String, Map<String, Object>> totals = new LinkedHashMap<>();
-            totals.put("written_pg", totals(d.written()));
-            totals.put(ReconcileReport.Difference.RAW, totals(d.raw()));
-            d.rollups().forEach((table, t) -> totals.put(table, totals(t)));
+            totals.put("written_pg", totals(d.written(), false));
+            totals.put(ReconcileReport.Difference.RAW, totals(d.raw(), false));
+            totals.put("adjusted_pg", totals(d.adjusted(), true));
+            totals.put(ReconcileReport.Difference.ADJUSTMENTS, totals(d.adjustments(), true));
+            d.rollups().forEach((table, t) -> totals.put(table, totals(t, false)));
             return new DayJson(d.day(), d.matches(), AccountingJson.of(d.accounting()), totals);
         }
 
-        private static Map<String, Object> totals(ReconcileReport.Totals t) {
+        private static Map<String, Object> totals(ReconcileReport.Totals t, boolean adjustableOnly) {
             Map<String, Object> out = new LinkedHashMap<>();
             for (Measure m : Measure.values()) {
+                if (adjustableOnly && !m.adjustable()) {
+                    continue;
+                }
                 BigDecimal v = t.get(m);
                 out.put(m.column(), v == null ? null : m.isMoney() ? money(v) : (Object) v.longValueExact());
             }
@@ -318,6 +343,7 @@ final class ReconcileCommand implements Callable<Integer> {
 
         private static long rollupOnly(List<DifferenceJson> diffs) {
             return diffs.stream().filter(d -> !d.table().equals(ReconcileReport.Difference.RAW)
+                    && !d.table().equals(ReconcileReport.Difference.ADJUSTMENTS)
                     && !d.table().equals(ReconcileReport.Difference.ACCOUNTING)).count();
         }
     }

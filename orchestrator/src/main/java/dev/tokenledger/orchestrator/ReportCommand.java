@@ -10,9 +10,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Cost and tokens by user, workspace, model, agent or day, answered from llm_usage_daily"
-                + " (or from llm_usage when the rollup cannot answer).")
+        description = {"Cost and tokens by user, workspace, model, agent or day, answered from llm_usage_daily"
+                + " (or from llm_usage when the rollup cannot answer).",
+                "Costs are the current ones: usage as written plus the corrections reprice runs appended"
+                        + " (llm_usage_adjustment); --as-written shows the totals as they were written."})
 final class ReportCommand implements Callable<Integer> {
+    private final LedgerOpener ledgers;
+
     @Spec
     CommandSpec spec;
 
@@ -40,15 +44,26 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table | json | csv")
     String format;
 
+    @Option(names = "--as-written", description = "the totals as written, before any correction (reprice run)")
+    boolean asWritten;
+
+    ReportCommand(LedgerOpener ledgers) {
+        this.ledgers = ledgers;
+    }
+
+    ReportCommand() {
+        this(LedgerOpener.FROM_ENVIRONMENT);
+    }
+
     @Override
     public Integer call() {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         Reports.Query q = new Reports.Query(Reports.By.parse(by), from != null ? from : today.minusDays(30),
-                to != null ? to : today, workspace, user, model, limit);
+                to != null ? to : today, workspace, user, model, limit, asWritten);
         if (!format.equals("table") && !format.equals("json") && !format.equals("csv")) {
             throw new IllegalArgumentException("--format must be table, json or csv, got '" + format + "'");
         }
-        try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+        try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
             Reports.Report report = ledger.reports().run(q);
             print(spec.commandLine().getOut(), report, format);
             return 0;
@@ -63,7 +78,8 @@ final class ReportCommand implements Callable<Integer> {
                 Reports.Query q = report.query();
                 out.println("Cost by " + q.by().label() + ", " + q.from() + " .. " + q.to() + " UTC"
                         + (q.workspace() != null ? ", workspace " + q.workspace() : "")
-                        + " (from " + report.source().table + ")");
+                        + (q.asWritten() ? ", as written (before corrections)" : "")
+                        + " (from " + report.tables() + ")");
                 out.print(table(report, false));
                 long unpriced = report.lines().stream().mapToLong(Reports.Line::unpricedEvents).sum();
                 out.println("total: " + Output.count(report.totalEvents()) + " calls, " + Output.money(report.totalCost())

@@ -2,6 +2,7 @@ package dev.tokenledger.orchestrator;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.Row;
+import dev.tokenledger.usage.Rollups;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -14,6 +15,11 @@ import java.util.Map;
  * The analytical questions: what did usage cost, and in tokens, by user, workspace, model, agent or day.
  * Answered from the llm_usage_daily rollup (always with sum() ... GROUP BY: SummingMergeTree sums only
  * when parts merge) unless the question needs a column the rollup does not keep, then from llm_usage.
+ *
+ * <p>Every answer is the current one: usage as written plus its corrections (llm_usage_adjustment, appended by
+ * reprice runs). The rollup holds them already (a view feeds them in); an answer from llm_usage adds them
+ * (UNION ALL over the adjustments' same dimensions). {@link Query#asWritten()} asks for the totals as written,
+ * before any correction: the rollup minus the adjustments, or llm_usage alone.
  */
 public final class Reports {
     /** What a report groups by. */
@@ -54,8 +60,12 @@ public final class Reports {
         }
     }
 
-    /** One question. {@code workspace}, {@code user} and {@code model} narrow it when set. */
-    public record Query(By by, LocalDate from, LocalDate to, String workspace, String user, String model, int limit) {
+    /**
+     * One question. {@code workspace}, {@code user} and {@code model} narrow it when set; {@code asWritten} asks
+     * for the totals as written, before the corrections reprice runs appended (default: the current totals).
+     */
+    public record Query(By by, LocalDate from, LocalDate to, String workspace, String user, String model, int limit,
+                        boolean asWritten) {
         public Query {
             if (from.isAfter(to)) {
                 throw new IllegalArgumentException("--from (" + from + ") must not be after --to (" + to + ")");
@@ -63,6 +73,15 @@ public final class Reports {
             if (limit < 1 || limit > 10_000) {
                 throw new IllegalArgumentException("--limit must be between 1 and 10000, got " + limit);
             }
+        }
+
+        /** The current totals (written usage plus its corrections). */
+        public Query(By by, LocalDate from, LocalDate to, String workspace, String user, String model, int limit) {
+            this(by, from, to, workspace, user, model, limit, false);
+        }
+
+        public Query asWritten(boolean asWritten) {
+            return new Query(by, from, to, workspace, user, model, limit, asWritten);
         }
     }
 
@@ -73,6 +92,14 @@ public final class Reports {
     }
 
     public record Report(Query query, Source source, List<Line> lines) {
+        /** The tables the answer was computed from, in words: {@code llm_usage + llm_usage_adjustment}... */
+        public String tables() {
+            if (query.asWritten()) {
+                return source == Source.ROLLUP ? source.table + " - " + Rollups.ADJUSTMENTS : source.table;
+            }
+            return source == Source.RAW ? source.table + " + " + Rollups.ADJUSTMENTS : source.table;
+        }
+
         public BigDecimal totalCost() {
             return lines.stream().map(Line::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
         }
@@ -94,7 +121,8 @@ public final class Reports {
 
     /**
      * Answers from the given source: the raw table can answer every question, the rollup only those it
-     * keeps the column for. The same question gets the same answer from both (the benchmarks check it).
+     * keeps the column for. The same question gets the same answer from both, to the last digit (the benchmarks
+     * check it): the rollup holds the corrections, the raw table's answer adds them.
      */
     public Report run(Query q, Source source) {
         if (source == Source.ROLLUP && !q.by().inRollup) {
@@ -104,42 +132,79 @@ public final class Reports {
         params.put("from", q.from().toString());
         params.put("to", q.to().toString());
         params.put("limit", Integer.toString(q.limit()));
-        StringBuilder where = new StringBuilder(source == Source.ROLLUP
-                ? "day >= {from:Date} AND day <= {to:Date}"
-                : "event_time >= toDateTime64({from:Date}, 3, 'UTC') AND event_time < toDateTime64({to:Date} + 1, 3, 'UTC')");
-        filter(where, params, "workspace_id", "workspace", q.workspace());
-        filter(where, params, "user_id", "user", q.user());
-        filter(where, params, "model", "model", q.model());
-        String key = source == Source.RAW && q.by() == By.DAY ? "toDate(event_time)" : q.by().column;
-        String sql = source == Source.ROLLUP ? """
-                SELECT toString(%s) AS key, sum(events) AS events, sum(unpriced_events) AS unpriced,
-                       sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
-                       sum(cache_creation_tokens) AS cache_creation, sum(thoughts_tokens) AS thoughts,
-                       sum(total_tokens) AS total, sum(cost_usd) AS cost
-                FROM llm_usage_daily
-                WHERE %s
-                GROUP BY key
-                ORDER BY %s
-                LIMIT {limit:UInt32}""" : """
-                SELECT toString(%s) AS key, count() AS events, countIf(cost_status = 'unpriced') AS unpriced,
-                       sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
-                       sum(cache_creation_tokens + cache_creation_1h_tokens) AS cache_creation,
-                       sum(thoughts_tokens) AS thoughts, sum(total_tokens) AS total,
-                       ifNull(sum(cost_usd), toDecimal128(0, 12)) AS cost
-                FROM llm_usage
-                WHERE %s
-                GROUP BY key
-                ORDER BY %s
-                LIMIT {limit:UInt32}""";
+        StringBuilder filters = new StringBuilder();
+        filter(filters, params, "workspace_id", "workspace", q.workspace());
+        filter(filters, params, "user_id", "user", q.user());
+        filter(filters, params, "model", "model", q.model());
+        String rawWhere = "event_time >= toDateTime64({from:Date}, 3, 'UTC')"
+                + " AND event_time < toDateTime64({to:Date} + 1, 3, 'UTC')" + filters;
+        String rawKey = q.by() == By.DAY ? "toDate(event_time)" : q.by().column;
+        List<String> parts = new ArrayList<>();
+        if (source == Source.ROLLUP) {
+            parts.add(ROLLUP_PART.formatted(q.by().column, "day >= {from:Date} AND day <= {to:Date}" + filters));
+            if (q.asWritten()) {
+                parts.add(ADJUSTMENTS_PART.formatted(rawKey, "negate", "negate", rawWhere));
+            }
+        } else {
+            parts.add(RAW_PART.formatted(rawKey, rawWhere));
+            if (!q.asWritten()) {
+                parts.add(ADJUSTMENTS_PART.formatted(rawKey, "", "", rawWhere));
+            }
+        }
         String order = q.by() == By.DAY ? "key ASC" : "cost DESC, key ASC";
+        String sql = parts.size() == 1 ? parts.getFirst() + "\nORDER BY " + order + "\nLIMIT {limit:UInt32}"
+                : SUM_OF_PARTS.formatted(String.join("\nUNION ALL\n", parts), order);
         List<Line> lines = new ArrayList<>();
-        for (Row r : clickHouse.query(sql.formatted(key, where, order), params)) {
+        for (Row r : clickHouse.query(sql, params)) {
             lines.add(new Line(r.string("key"), r.int64("events"), r.int64("unpriced"), r.int64("prompt"),
                     r.int64("completion"), r.int64("cached"), r.int64("cache_creation"), r.int64("thoughts"),
                     r.int64("total"), r.decimal("cost").setScale(12)));
         }
         return new Report(q, source, lines);
     }
+
+    private static final String ROLLUP_PART = """
+            SELECT toString(%s) AS key, sum(events) AS events, sum(unpriced_events) AS unpriced,
+                   sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
+                   sum(cache_creation_tokens) AS cache_creation, sum(thoughts_tokens) AS thoughts,
+                   sum(total_tokens) AS total, sum(cost_usd) AS cost
+            FROM llm_usage_daily
+            WHERE %s
+            GROUP BY key""";
+
+    private static final String RAW_PART = """
+            SELECT toString(%s) AS key, count() AS events, toInt64(countIf(cost_status = 'unpriced')) AS unpriced,
+                   sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
+                   sum(cache_creation_tokens + cache_creation_1h_tokens) AS cache_creation,
+                   sum(thoughts_tokens) AS thoughts, sum(total_tokens) AS total,
+                   ifNull(sum(cost_usd), toDecimal128(0, 12)) AS cost
+            FROM llm_usage
+            WHERE %s
+            GROUP BY key""";
+
+    /**
+     * The corrections reprice runs appended, on llm_usage's dimensions: events and tokens never move; the sign
+     * function (empty or negate) adds the unpriced count and the costs, or takes them away.
+     */
+    private static final String ADJUSTMENTS_PART = """
+            SELECT toString(%s) AS key, toUInt64(0) AS events, %s(sum(unpriced_delta)) AS unpriced,
+                   toUInt64(0) AS prompt, toUInt64(0) AS completion, toUInt64(0) AS cached,
+                   toUInt64(0) AS cache_creation, toUInt64(0) AS thoughts, toUInt64(0) AS total,
+                   %s(sum(cost_usd)) AS cost
+            FROM llm_usage_adjustment
+            WHERE %s
+            GROUP BY key""";
+
+    private static final String SUM_OF_PARTS = """
+            SELECT key, sum(events) AS events, sum(unpriced) AS unpriced, sum(prompt) AS prompt,
+                   sum(completion) AS completion, sum(cached) AS cached, sum(cache_creation) AS cache_creation,
+                   sum(thoughts) AS thoughts, sum(total) AS total, sum(cost) AS cost
+            FROM (
+            %s
+            )
+            GROUP BY key
+            ORDER BY %s
+            LIMIT {limit:UInt32}""";
 
     private static void filter(StringBuilder where, Map<String, String> params, String column, String name,
                                String value) {

@@ -51,6 +51,8 @@ enum Setting {
             "How long written events stay in PostgreSQL, where a re-sent `event_id` is answered `duplicate` at once. Later re-sends are still never written twice: the writer finds the id in `llm_usage` (13 months) and counts a late duplicate."),
     RECONCILE_INTERVAL(Tier.FREQUENT, "TOKENLEDGER_RECONCILE_INTERVAL", "5m", false,
             "How often the `usage_reconcile` job checks the months written since its last run and rebuilds a rollup month that disagrees with `llm_usage` (at least 5s)."),
+    BACK_PRICING(Tier.FREQUENT, "TOKENLEDGER_BACK_PRICING", "true", false,
+            "Whether a price change (a `pricing_refresh` that adds or changes a model, an override set or ended from a past time) queues a `usage_reprice` run over the written usage it concerns."),
     RECORD_TIMEOUT(Tier.FREQUENT, "TOKENLEDGER_RECORD_TIMEOUT", "5s", false, "How long `record()` waits for its commit before failing."),
 
     RECORD_BUFFER(Tier.RARE, "TOKENLEDGER_RECORD_BUFFER", "200000", false, "Events that may wait for a group commit (`recordAsync()` back-pressure beyond it)."),

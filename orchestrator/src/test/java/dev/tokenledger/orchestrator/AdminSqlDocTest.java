@@ -6,7 +6,10 @@ import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.TestClickHouse;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.postgres.TestPostgres;
+import dev.tokenledger.pricing.OverrideRequest;
 import dev.tokenledger.usage.PricingEventPricer;
+import dev.tokenledger.usage.RepriceRequest;
+import dev.tokenledger.usage.Repricer;
 import dev.tokenledger.usage.UsageWriter;
 import dev.tokenledger.usage.WriterSettings;
 import java.math.BigDecimal;
@@ -18,6 +21,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -139,6 +143,48 @@ class AdminSqlDocTest {
                         assertThat(r.get("reason").toString()).contains("llm_usage_daily.events");
                         assertThat(r.get("outcome")).isNotNull();
                     }))),
+            Map.entry("Reprice runs", new Check(
+                    () -> {
+                        // A negotiated gpt-4o price from an hour before the written events, corrected by a run.
+                        ledger.pricing().setOverride(new OverrideRequest("gpt-4o", null,
+                                Instant.now().minus(Duration.ofHours(1)), Map.of("input_cost_per_token",
+                                new BigDecimal("0.0000021"), "cache_read_input_token_cost", new BigDecimal("0.00000105"),
+                                "output_cost_per_token", new BigDecimal("0.0000087")), "contract"));
+                        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+                        Repricer repricer = new Repricer(postgres.dataSource(), clickHouse,
+                                new PricingEventPricer(ledger.pricing()), null, InstantSource.system());
+                        repricer.run(repricer.start(new RepriceRequest(today, today, List.of("gpt-4o"), false, null,
+                                "contract prices", "admin@cli")).runId(), day -> { });
+                    },
+                    rows -> assertThat(rows).singleElement().satisfies(r -> {
+                        assertThat(r.get("status")).isEqualTo("done");
+                        assertThat(r.get("requested_by")).isEqualTo("admin@cli");
+                        assertThat(r.get("days")).isEqualTo(1L);
+                        assertThat(r.get("days_done")).isEqualTo(1L);
+                        assertThat(r.get("events_examined")).isEqualTo(new BigDecimal(2));
+                        assertThat(r.get("events_adjusted")).isEqualTo(new BigDecimal(2));
+                        assertThat(((BigDecimal) r.get("cost_after")).subtract((BigDecimal) r.get("cost_before")))
+                                .isEqualByComparingTo("-0.00166");
+                        assertThat(r.get("job_id")).as("run here, not queued").isNull();
+                    }))),
+            Map.entry("A reprice run's days", Check.of(rows -> assertThat(rows).singleElement().satisfies(r -> {
+                assertThat(r.get("day").toString()).isEqualTo(LocalDate.now(ZoneOffset.UTC).toString());
+                assertThat(r.get("attempts")).isEqualTo(1);
+                assertThat(r.get("done_at")).isNotNull();
+                assertThat(r.get("events_adjusted")).isEqualTo(2L);
+                assertThat(r.get("unpriced_change")).isEqualTo(0L);
+                assertThat((BigDecimal) r.get("cost_change")).isEqualByComparingTo("-0.00166");
+            }))),
+            Map.entry("Adjustments per day (PostgreSQL's side of reconcile)", Check.of(rows ->
+                    assertThat(rows).singleElement().satisfies(r -> {
+                        assertThat(r.get("run_days")).isEqualTo(1L);
+                        assertThat((BigDecimal) r.get("cost_usd")).isEqualByComparingTo("-0.00166");
+                        assertThat((BigDecimal) r.get("input_cost")).isEqualByComparingTo("-0.0008");
+                        assertThat((BigDecimal) r.get("cached_input_cost")).isEqualByComparingTo("-0.00008");
+                        assertThat((BigDecimal) r.get("output_cost")).isEqualByComparingTo("-0.00078");
+                        assertThat(ledger.reconciler().reconcile(LocalDate.now(ZoneOffset.UTC),
+                                LocalDate.now(ZoneOffset.UTC)).differences()).as("ClickHouse agrees").isEmpty();
+                    }))),
             Map.entry("Where the scheduled reconcile stands", Check.of(rows -> assertThat(rows).singleElement()
                     .satisfies(r -> {
                         assertThat(r.get("checked_through")).isEqualTo(0L);
@@ -193,7 +239,9 @@ class AdminSqlDocTest {
     static void start() throws SQLException {
         postgres = TestPostgres.freshDatabase("admin_sql");
         clickHouse = TestClickHouse.embedded("admin_sql");
-        ledger = TestLedger.open(TestLedger.config(Map.of()), Ledger.Mode.CLIENT, postgres, clickHouse);
+        // Back-pricing off: the reprice run below is the only one, and it queues no JobRunr job.
+        ledger = TestLedger.open(TestLedger.config(Map.of("TOKENLEDGER_BACK_PRICING", "false")), Ledger.Mode.CLIENT,
+                postgres, clickHouse);
         batches = AdminSqlFixture.jobsInEveryState(ledger, clickHouse);
     }
 

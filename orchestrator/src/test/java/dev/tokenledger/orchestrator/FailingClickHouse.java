@@ -4,6 +4,7 @@ import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.ClickHouseException;
 import dev.tokenledger.clickhouse.InsertBatch;
 import dev.tokenledger.clickhouse.Row;
+import dev.tokenledger.clickhouse.RowBinaryResult;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -63,6 +64,24 @@ public final class FailingClickHouse implements ClickHouse {
 
     @Override
     public List<Row> query(String sql, Map<String, String> params) {
+        hold();
+        return real.query(sql, params);
+    }
+
+    @Override
+    public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
+        hold();
+        return real.queryRowBinary(sql, params);
+    }
+
+    @Override
+    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
+        hold();
+        return real.queryTabSeparated(sql, params);
+    }
+
+    /** Refuses while down; waits while queries are held. */
+    private void hold() {
         guard();
         CountDownLatch g = gate;
         if (g != null) {
@@ -74,7 +93,6 @@ public final class FailingClickHouse implements ClickHouse {
                 throw new ClickHouseException("interrupted while held", null, e);
             }
         }
-        return real.query(sql, params);
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -69,8 +70,9 @@ class ReconcileCommandTest {
         assertThat(day.at("/accounting/written").asLong()).isEqualTo(25);
         assertThat(day.at("/accounting/balanced").asBoolean()).isTrue();
         assertThat(day.get("totals").properties()).extracting(Map.Entry::getKey)
-                .containsExactly("written_pg", "llm_usage", "llm_usage_daily");
-        for (JsonNode totals : day.get("totals")) {
+                .containsExactly("written_pg", "llm_usage", "adjusted_pg", "llm_usage_adjustment", "llm_usage_daily");
+        for (String source : List.of("written_pg", "llm_usage", "llm_usage_daily")) {
+            JsonNode totals = day.get("totals").get(source);
             assertThat(totals.get("events").isIntegralNumber()).isTrue();
             assertThat(totals.get("events").asLong()).isEqualTo(25);
             assertThat(totals.get("total_tokens").isIntegralNumber()).isTrue();
@@ -79,6 +81,36 @@ class ReconcileCommandTest {
             assertThat(totals.get("output_cost").asText()).matches("\\d+\\.\\d{12}");
         }
         assertThat(day.at("/totals/llm_usage/cost_usd").asText()).isEqualTo(day.at("/totals/written_pg/cost_usd").asText());
+        for (String source : List.of("adjusted_pg", "llm_usage_adjustment")) {
+            JsonNode totals = day.get("totals").get(source);
+            assertThat(totals.properties()).extracting(Map.Entry::getKey).as("what a correction moves")
+                    .containsExactly("unpriced_events", "cost_usd", "input_cost", "cached_input_cost",
+                            "cache_creation_cost", "output_cost", "reasoning_cost", "audio_cost", "tool_use_cost");
+            assertThat(totals.get("cost_usd").asText()).isEqualTo("0.000000000000");
+        }
+    }
+
+    @Test
+    void anAdjustmentPostgresqlHasNoRecordOfIsADifferenceOnLlmUsageAdjustmentNamedLikeTheOthers() throws Exception {
+        // Last month, where no other test of this class looks (nor repairs): a correction no reprice run recorded.
+        LocalDate day = LocalDate.now(ZoneOffset.UTC).withDayOfMonth(1).minusMonths(1).withDayOfMonth(15);
+        clickHouse.execute("INSERT INTO llm_usage_adjustment (event_id, event_time, workspace_id, user_id, model,"
+                + " unpriced_delta, cost_usd, output_cost, cost_status, run_id, adjusted_at) VALUES ('"
+                + UUID.randomUUID() + "', '" + day + " 10:00:00.000', 'ws-stray', 'u', 'gpt-4o', 0, 0.000000000125,"
+                + " 0.000000000125, 'priced', 999, now64(3))");
+
+        TestCli.Run json = cli.run("reconcile", "--from", day.toString(), "--to", day.toString(), "--json");
+        assertThat(json.exit()).as(json.toString()).isEqualTo(1);
+        JsonNode report = Output.JSON.readTree(json.out());
+        assertThat(report.get("differences")).extracting(d -> d.get("table").asText() + "." + d.get("column").asText()
+                        + " " + d.get("expected").asText() + " " + d.get("actual").asText())
+                .containsExactlyInAnyOrder("llm_usage_adjustment.cost_usd 0.000000000000 0.000000000125",
+                        "llm_usage_adjustment.output_cost 0.000000000000 0.000000000125");
+
+        TestCli.Run human = cli.run("reconcile", "--from", day.toString(), "--to", day.toString());
+        assertThat(human.exit()).isEqualTo(1);
+        assertThat(human.out()).contains("2 difference(s):", "adjusted (pg)", "+0.000000000125",
+                "llm_usage_adjustment disagrees with what PostgreSQL recorded of reprice runs");
     }
 
     @Test

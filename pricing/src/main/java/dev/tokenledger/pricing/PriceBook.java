@@ -49,6 +49,21 @@ final class PriceBook {
         return !db.fetchExists(MODEL_PRICING);
     }
 
+    /**
+     * The models whose rows {@code refreshId} opened, split into models new to the book (true: their row is valid
+     * from -infinity) and models whose price changed (false: a window opened at the refresh).
+     */
+    static Map<Boolean, List<String>> openedBy(DSLContext db, long refreshId) {
+        Map<Boolean, List<String>> out = new HashMap<>();
+        out.put(true, new ArrayList<>());
+        out.put(false, new ArrayList<>());
+        db.select(MODEL_PRICING.MODEL_KEY, Times.finiteOrNull(MODEL_PRICING.VALID_FROM))
+                .from(MODEL_PRICING).where(MODEL_PRICING.OPENED_BY_REFRESH.eq(refreshId))
+                .orderBy(MODEL_PRICING.MODEL_KEY)
+                .forEach(r -> out.get(r.value2() == null).add(r.value1()));
+        return out;
+    }
+
     private record Current(long id, String modelKey, String contentHash, long validFrom, boolean gone) {
     }
 

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.jobrunr.scheduling.JobRequestScheduler;
 import org.jooq.DSLContext;
@@ -40,6 +42,7 @@ public final class Pricing implements AutoCloseable {
     private final InstantSource clock;
     private final Refresher refresher;
     private final SnapshotCache cache;
+    private final List<Consumer<PriceChange>> changeListeners = new CopyOnWriteArrayList<>();
 
     /**
      * Loads the snapshot from the database (which must be migrated) and, unless
@@ -102,8 +105,40 @@ public final class Pricing implements AutoCloseable {
         RefreshResult result = refresher.refresh(source);
         if (result.outcome() == RefreshOutcome.APPLIED) {
             cache.reload();
+            if (result.added() > 0 || result.changed() > 0) {
+                Map<Boolean, List<String>> opened = PriceBook.openedBy(db, result.id());
+                String cause = "pricing_refresh " + result.id() + " (" + result.source() + ")";
+                if (!opened.get(true).isEmpty()) {
+                    tell(new PriceChange(opened.get(true), null, cause + ": " + opened.get(true).size()
+                            + " model(s) new to the book"));
+                }
+                if (!opened.get(false).isEmpty()) {
+                    tell(new PriceChange(opened.get(false), result.startedAt(), cause + ": "
+                            + opened.get(false).size() + " model(s) with a new price"));
+                }
+            }
         }
         return result;
+    }
+
+    /**
+     * Hears every price change that written usage may need re-pricing for: a refresh that added or changed models,
+     * an override set or ended from a time in the past. A listener that throws is logged and does not undo the
+     * change.
+     */
+    public void onPriceChange(Consumer<PriceChange> listener) {
+        changeListeners.add(listener);
+    }
+
+    private void tell(PriceChange change) {
+        for (Consumer<PriceChange> l : changeListeners) {
+            try {
+                l.accept(change);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(Pricing.class).warn("price change listener failed for {}: {}",
+                        change.cause(), e.toString());
+            }
+        }
     }
 
     /**
@@ -149,6 +184,10 @@ public final class Pricing implements AutoCloseable {
             return Overrides.set(cfg.dsl(), request, from);
         });
         cache.reload();
+        if (from.isBefore(clock.instant())) {
+            tell(new PriceChange(List.of(override.modelKey()), from, "override " + override.id() + " set on "
+                    + override.modelKey() + " from " + from));
+        }
         return override;
     }
 
@@ -159,7 +198,13 @@ public final class Pricing implements AutoCloseable {
             PriceBook.lock(cfg.dsl());
             return Overrides.end(cfg.dsl(), modelKey, end);
         });
-        ended.ifPresent(o -> cache.reload());
+        ended.ifPresent(o -> {
+            cache.reload();
+            if (end.isBefore(clock.instant())) {
+                tell(new PriceChange(List.of(o.modelKey()), end, "override " + o.id() + " on " + o.modelKey()
+                        + " ended at " + end));
+            }
+        });
         return ended;
     }
 

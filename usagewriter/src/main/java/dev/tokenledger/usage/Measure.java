@@ -39,6 +39,22 @@ public enum Measure {
         this.ofEvent = ofEvent;
     }
 
+    /**
+     * How llm_usage_adjustment's rows add up to this figure: an adjustment moves costs and the unpriced count,
+     * never events or tokens.
+     */
+    public String adjustmentAggregate() {
+        if (this == UNPRICED_EVENTS) {
+            return "sum(unpriced_delta)";
+        }
+        return isMoney() ? "sum(" + column() + ")" : "toInt64(0)";
+    }
+
+    /** Whether an adjustment can move this figure (costs and the unpriced count). */
+    public boolean adjustable() {
+        return this == UNPRICED_EVENTS || isMoney();
+    }
+
     /** The column name, in every rollup and in usage_written_day / usage_written_replay. */
     public String column() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -47,8 +47,8 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
 
     /** Days where llm_usage agrees with PostgreSQL but a rollup does not: what {@link RollupRepair} can fix. */
     public List<Difference> rollupDifferences() {
-        return differences.stream().filter(d -> !d.table().equals(Difference.RAW) && !d.table().equals(Difference.ACCOUNTING))
-                .toList();
+        return differences.stream().filter(d -> !d.table().equals(Difference.RAW)
+                && !d.table().equals(Difference.ADJUSTMENTS) && !d.table().equals(Difference.ACCOUNTING)).toList();
     }
 
     /** Months (yyyymm), oldest first, with a rollup that disagrees with llm_usage: what a repair rebuilds. */
@@ -122,12 +122,15 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
     }
 
     /**
-     * @param written    written according to PostgreSQL (batches and replays)
-     * @param raw        rows in llm_usage
-     * @param rollups    sums in each rollup table, by table name
-     * @param accounting what became of the day's accepted events
+     * @param written     written according to PostgreSQL (batches and replays)
+     * @param raw         rows in llm_usage, as written
+     * @param adjusted    adjustments appended according to PostgreSQL (reprice days done)
+     * @param adjustments rows in llm_usage_adjustment
+     * @param rollups     sums in each rollup table, by table name: usage as written plus its adjustments
+     * @param accounting  what became of the day's accepted events
      */
-    public record Day(LocalDate day, Totals written, Totals raw, Map<String, Totals> rollups, Accounting accounting) {
+    public record Day(LocalDate day, Totals written, Totals raw, Totals adjusted, Totals adjustments,
+                      Map<String, Totals> rollups, Accounting accounting) {
         public Day {
             rollups = Collections.unmodifiableMap(new LinkedHashMap<>(rollups));
         }
@@ -144,7 +147,23 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
             return accounting.deadLettered();
         }
 
-        /** The differences of this day: written vs raw, raw vs every rollup, and the accounting. */
+        /** llm_usage plus its adjustments: what every rollup must hold. */
+        public Totals corrected() {
+            Map<Measure, BigDecimal> sum = new EnumMap<>(Measure.class);
+            for (Measure m : Measure.values()) {
+                BigDecimal r = raw.get(m);
+                BigDecimal a = adjustments.get(m);
+                if (r != null) {
+                    sum.put(m, a == null ? r : r.add(a));
+                }
+            }
+            return new Totals(sum);
+        }
+
+        /**
+         * The differences of this day: written vs raw, adjusted vs adjustments, raw plus adjustments vs every
+         * rollup, and the accounting.
+         */
         List<Difference> differences() {
             List<Difference> out = new ArrayList<>();
             if (!accounting.balanced()) {
@@ -160,9 +179,17 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
                     out.add(new Difference(day, Difference.RAW, m.column(), w, r));
                 }
             }
+            for (Measure m : Measure.values()) {
+                BigDecimal p = adjusted.get(m);
+                BigDecimal c = adjustments.get(m);
+                if (m.adjustable() && p != null && c != null && p.compareTo(c) != 0) {
+                    out.add(new Difference(day, Difference.ADJUSTMENTS, m.column(), p, c));
+                }
+            }
+            Totals corrected = corrected();
             for (Map.Entry<String, Totals> rollup : rollups.entrySet()) {
                 for (Measure m : Measure.values()) {
-                    BigDecimal r = raw.get(m);
+                    BigDecimal r = corrected.get(m);
                     BigDecimal u = rollup.getValue().get(m);
                     if (r != null && u != null && r.compareTo(u) != 0) {
                         out.add(new Difference(day, rollup.getKey(), m.column(), r, u));
@@ -180,15 +207,17 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
     /**
      * One disagreement.
      *
-     * @param table    {@code llm_usage} (expected: PostgreSQL's written totals), a rollup table (expected:
-     *                 llm_usage), or {@code accounting} (expected: accepted; actual: written + dead-lettered +
-     *                 duplicates + pending)
+     * @param table    {@code llm_usage} (expected: PostgreSQL's written totals), {@code llm_usage_adjustment}
+     *                 (expected: PostgreSQL's record of the reprice days done), a rollup table (expected: llm_usage
+     *                 plus its adjustments), or {@code accounting} (expected: accepted; actual: written +
+     *                 dead-lettered + duplicates + pending)
      * @param column   the measure's column, or {@code accepted}
      * @param expected what the source of truth says
      * @param actual   what the table holds
      */
     public record Difference(LocalDate day, String table, String column, BigDecimal expected, BigDecimal actual) {
         public static final String RAW = "llm_usage";
+        public static final String ADJUSTMENTS = "llm_usage_adjustment";
         public static final String ACCOUNTING = "accounting";
 
         @Override

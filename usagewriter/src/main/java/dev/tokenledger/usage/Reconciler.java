@@ -3,6 +3,7 @@ package dev.tokenledger.usage;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_DEAD_LETTER;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_EVENT;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_WRITTEN_DAY;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_WRITTEN_REPLAY;
 import static org.jooq.impl.DSL.count;
@@ -61,15 +62,18 @@ public final class Reconciler {
     public ReconcileReport reconcile(LocalDate from, LocalDate to) {
         LocalDate end = to.plusDays(1);
         record PostgresSide(Map<LocalDate, ReconcileReport.Totals> written,
+                            Map<LocalDate, ReconcileReport.Totals> adjusted,
                             Map<LocalDate, ReconcileReport.Accounting> accounting) {
         }
         PostgresSide pg = db.transactionResult(tx -> {
             tx.dsl().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             Reconciler inSnapshot = new Reconciler(tx.dsl(), clickHouse, rollups);
-            return new PostgresSide(inSnapshot.written(from, end), inSnapshot.accounting(from, end));
+            return new PostgresSide(inSnapshot.written(from, end), inSnapshot.adjusted(from, end),
+                    inSnapshot.accounting(from, end));
         });
-        Map<LocalDate, ReconcileReport.Totals> raw = clickHouse(rawQuery(), Map.of(
-                "from", from + " 00:00:00.000", "to", end + " 00:00:00.000"));
+        Map<String, String> range = Map.of("from", from + " 00:00:00.000", "to", end + " 00:00:00.000");
+        Map<LocalDate, ReconcileReport.Totals> raw = clickHouse(sourceQuery(Rollups.USAGE, false), range);
+        Map<LocalDate, ReconcileReport.Totals> adjustments = clickHouse(sourceQuery(Rollups.ADJUSTMENTS, true), range);
         Map<String, Map<LocalDate, ReconcileReport.Totals>> rolled = new LinkedHashMap<>();
         for (Rollups.Rollup r : rollups) {
             rolled.put(r.table(), clickHouse(rollupQuery(r.table()), Map.of("from", from.toString(),
@@ -78,8 +82,10 @@ public final class Reconciler {
 
         TreeSet<LocalDate> days = new TreeSet<>();
         days.addAll(pg.written().keySet());
+        days.addAll(pg.adjusted().keySet());
         days.addAll(pg.accounting().keySet());
         days.addAll(raw.keySet());
+        days.addAll(adjustments.keySet());
         rolled.values().forEach(m -> days.addAll(m.keySet()));
         List<ReconcileReport.Day> out = new ArrayList<>();
         List<ReconcileReport.Difference> differences = new ArrayList<>();
@@ -87,7 +93,9 @@ public final class Reconciler {
             Map<String, ReconcileReport.Totals> rollupTotals = new LinkedHashMap<>();
             rolled.forEach((table, byDay) -> rollupTotals.put(table, byDay.getOrDefault(d, ReconcileReport.Totals.ZERO)));
             ReconcileReport.Day day = new ReconcileReport.Day(d, pg.written().getOrDefault(d, ReconcileReport.Totals.ZERO),
-                    raw.getOrDefault(d, ReconcileReport.Totals.ZERO), rollupTotals,
+                    raw.getOrDefault(d, ReconcileReport.Totals.ZERO),
+                    pg.adjusted().getOrDefault(d, ReconcileReport.Totals.ZERO),
+                    adjustments.getOrDefault(d, ReconcileReport.Totals.ZERO), rollupTotals,
                     pg.accounting().getOrDefault(d, ReconcileReport.Accounting.NONE));
             out.add(day);
             differences.addAll(day.differences());
@@ -101,10 +109,12 @@ public final class Reconciler {
         return reconcile(first, first.plusMonths(1).minusDays(1));
     }
 
-    private static String rawQuery() {
-        return "SELECT toDate(event_time) AS day, " + measures(m -> m.rawAggregate() + " AS " + m.column())
-                + "\nFROM llm_usage\nWHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}"
-                + "\nGROUP BY day";
+    /** Per day, every measure of llm_usage, or of llm_usage_adjustment ({@code adjustments}). */
+    private static String sourceQuery(String table, boolean adjustments) {
+        return "SELECT toDate(event_time) AS day, "
+                + measures(m -> (adjustments ? m.adjustmentAggregate() : m.rawAggregate()) + " AS " + m.column())
+                + "\nFROM " + table + "\nWHERE event_time >= {from:DateTime64(3, 'UTC')}"
+                + " AND event_time < {to:DateTime64(3, 'UTC')}\nGROUP BY day";
     }
 
     private static String rollupQuery(String table) {
@@ -120,6 +130,30 @@ public final class Reconciler {
                 USAGE_WRITTEN_REPLAY.DAY.ge(from).and(USAGE_WRITTEN_REPLAY.DAY.lt(end)), true);
         Map<LocalDate, ReconcileReport.Totals> out = new TreeMap<>(batches);
         replays.forEach((day, r) -> out.merge(day, r, Reconciler::add));
+        return out;
+    }
+
+    /** PostgreSQL's record of the adjustments appended (usage_reprice_day, days done). */
+    private Map<LocalDate, ReconcileReport.Totals> adjusted(LocalDate from, LocalDate end) {
+        Map<LocalDate, ReconcileReport.Totals> out = new TreeMap<>();
+        List<Field<?>> select = new ArrayList<>();
+        select.add(USAGE_REPRICE_DAY.DAY);
+        for (Measure m : Measure.values()) {
+            if (m.adjustable()) {
+                select.add(DSL.sum(DSL.field(DSL.name(m.column()), SQLDataType.NUMERIC)).as(m.column()));
+            }
+        }
+        for (Record r : db.select(select).from(USAGE_REPRICE_DAY)
+                .where(USAGE_REPRICE_DAY.DONE_AT.isNotNull())
+                .and(USAGE_REPRICE_DAY.DAY.ge(from)).and(USAGE_REPRICE_DAY.DAY.lt(end))
+                .groupBy(USAGE_REPRICE_DAY.DAY).fetch()) {
+            Map<Measure, BigDecimal> values = new EnumMap<>(Measure.class);
+            for (Measure m : Measure.values()) {
+                Object v = m.adjustable() ? r.get(m.column()) : null;
+                values.put(m, v == null ? BigDecimal.ZERO : new BigDecimal(v.toString()));
+            }
+            out.put(r.get(USAGE_REPRICE_DAY.DAY), new ReconcileReport.Totals(values));
+        }
         return out;
     }
 

@@ -1,6 +1,7 @@
 package dev.tokenledger.usage;
 
 import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_ROLLUP_REPAIR;
 
 import dev.tokenledger.clickhouse.ClickHouse;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -21,19 +23,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rebuilds a month of every rollup from llm_usage, exactly, when reconcile finds a rollup that disagrees with
- * llm_usage while llm_usage agrees with PostgreSQL. That happens when ClickHouse dies inside a rollup's own
- * commit window (a plain MergeTree writes an insert's token to its deduplication log before it commits the
+ * Rebuilds a month of every rollup from llm_usage and its adjustments, exactly, when reconcile finds a rollup that
+ * disagrees with them while llm_usage agrees with PostgreSQL. That happens when ClickHouse dies inside a rollup's
+ * own commit window (a plain MergeTree writes an insert's token to its deduplication log before it commits the
  * part, so every re-send of that block is dropped), or when a retry comes too late to re-send a block safely.
  *
- * <p>How: under the month's exclusive lock ({@link MonthLocks}; every usage_write attempt holds its months
- * shared until it is marked written), it checks again, then runs each rollup's own materialized-view SELECT over
- * llm_usage restricted to the month ({@code additional_table_filters}) into a staging table, and swaps the
- * month in with {@code ALTER TABLE … REPLACE PARTITION}, atomically for readers. It refuses while a batch of the
- * month has been attempted and is not written: such a batch may send its blocks again, and a view block whose
- * token never reached the rollup's deduplication log would then count twice. A batch never attempted has sent
- * nothing and is safe. {@code REPLACE PARTITION} keeps the rollup's deduplication log (checked on chDB 26.7), so
- * tokens seen before the rebuild stay seen. Every rebuild is recorded in usage_rollup_repair.
+ * <p>How: under the month's exclusive lock ({@link MonthLocks}; every usage_write attempt and every reprice day
+ * holds its month shared until it is recorded), it checks again, then runs each of the rollup's views' own SELECT
+ * over its source's month ({@code additional_table_filters}) into a staging table, and swaps the month in with
+ * {@code ALTER TABLE … REPLACE PARTITION}, atomically for readers. It refuses while a batch or a reprice day of
+ * the month has been attempted and is not recorded: it may send its blocks again, and a view block whose token
+ * never reached the rollup's deduplication log would then count twice. What was never attempted has sent nothing
+ * and is safe. {@code REPLACE PARTITION} keeps the rollup's deduplication log (checked on chDB 26.7), so tokens
+ * seen before the rebuild stay seen. Every rebuild is recorded in usage_rollup_repair.
  */
 public final class RollupRepair {
     private static final Logger LOG = LoggerFactory.getLogger(RollupRepair.class);
@@ -64,6 +66,7 @@ public final class RollupRepair {
         /** Rebuilt and clean afterwards, or nothing to do. */
         public boolean ok() {
             return after.stream().noneMatch(d -> !d.table().equals(ReconcileReport.Difference.RAW)
+                    && !d.table().equals(ReconcileReport.Difference.ADJUSTMENTS)
                     && !d.table().equals(ReconcileReport.Difference.ACCOUNTING));
         }
     }
@@ -88,10 +91,10 @@ public final class RollupRepair {
                         report.differences());
             }
             String reason = summary(rollupDiffs);
-            List<Long> halfWritten = halfWrittenBatches(first);
+            List<String> halfWritten = halfWritten(first);
             if (!halfWritten.isEmpty()) {
-                String why = "not rebuilt yet: batch(es) " + halfWritten + " of this month were attempted and are not"
-                        + " written; a retry may send their blocks again";
+                String why = "not rebuilt yet: " + halfWritten + " of this month were attempted and are not written;"
+                        + " a retry may send their blocks again";
                 recordSkipped(month, requestedBy, reason, why);
                 return new Outcome(month, false, why, rollupDiffs, rollupDiffs);
             }
@@ -118,14 +121,24 @@ public final class RollupRepair {
         }
     }
 
-    /** Batches with events in the month that an attempt has started on and that are not marked written. */
-    private List<Long> halfWrittenBatches(LocalDate first) {
-        return db.select(USAGE_BATCH.BATCH_ID).from(USAGE_BATCH)
+    /**
+     * What may still send a block into the month: batches with events in it that an attempt started on and that
+     * are not marked written, and reprice days of it that an attempt started on and that are not done.
+     */
+    private List<String> halfWritten(LocalDate first) {
+        List<String> out = new ArrayList<>();
+        db.select(USAGE_BATCH.BATCH_ID).from(USAGE_BATCH)
                 .where(USAGE_BATCH.WRITTEN_AT.isNull()).and(USAGE_BATCH.ATTEMPTS.gt(0))
                 .and(USAGE_BATCH.MIN_EVENT_TIME.lt(first.plusMonths(1).atStartOfDay().atOffset(ZoneOffset.UTC)))
                 .and(USAGE_BATCH.MAX_EVENT_TIME.ge(first.atStartOfDay().atOffset(ZoneOffset.UTC)))
                 .orderBy(USAGE_BATCH.BATCH_ID).limit(20)
-                .fetch(USAGE_BATCH.BATCH_ID);
+                .forEach(r -> out.add("batch " + r.value1()));
+        db.select(USAGE_REPRICE_DAY.RUN_ID, USAGE_REPRICE_DAY.DAY).from(USAGE_REPRICE_DAY)
+                .where(USAGE_REPRICE_DAY.DONE_AT.isNull()).and(USAGE_REPRICE_DAY.ATTEMPTS.gt(0))
+                .and(USAGE_REPRICE_DAY.DAY.ge(first)).and(USAGE_REPRICE_DAY.DAY.lt(first.plusMonths(1)))
+                .orderBy(USAGE_REPRICE_DAY.RUN_ID, USAGE_REPRICE_DAY.DAY).limit(20)
+                .forEach(r -> out.add("reprice run " + r.value1() + " day " + r.value2()));
+        return out;
     }
 
     private void rebuild(Rollups.Rollup rollup, int month, LocalDate first, String requestedBy, String reason) {
@@ -138,17 +151,18 @@ public final class RollupRepair {
                 .set(USAGE_ROLLUP_REPAIR.STARTED_AT, clock.instant().atOffset(ZoneOffset.UTC))
                 .set(USAGE_ROLLUP_REPAIR.EVENTS_BEFORE, events(rollup.table(), month))
                 .returning(USAGE_ROLLUP_REPAIR.REPAIR_ID).fetchSingle().getRepairId();
-        String select = viewSelect(rollup.view());
         String staging = Identifiers.quoted(rollup.table() + "_rebuild_" + month, "staging table");
         String filter = "event_time >= '" + first + " 00:00:00' AND event_time < '" + first.plusMonths(1) + " 00:00:00'";
         clickHouse.execute("DROP TABLE IF EXISTS " + staging);
         clickHouse.execute("CREATE TABLE " + staging + " AS " + table);
         try {
-            // The view's own SELECT (one definition of the rollup), read from llm_usage's month only. No
+            // Each view's own SELECT (one definition of the rollup), read from its source's month only. No
             // deduplication: the staging table is new, and two identical blocks of it are both real.
-            clickHouse.execute("INSERT INTO " + staging + " " + select + " SETTINGS insert_deduplicate = 0,"
-                    + " max_threads = 1, additional_table_filters = {'" + BatchWriter.TABLE + "': "
-                    + Identifiers.stringLiteral(filter) + "}");
+            for (Rollups.Feed feed : rollup.feeds()) {
+                clickHouse.execute("INSERT INTO " + staging + " " + viewSelect(feed.view())
+                        + " SETTINGS insert_deduplicate = 0, max_threads = 1, additional_table_filters = {'"
+                        + feed.source() + "': " + Identifiers.stringLiteral(filter) + "}");
+            }
             clickHouse.execute("ALTER TABLE " + table + " REPLACE PARTITION ID '" + month + "' FROM " + staging);
         } finally {
             clickHouse.execute("DROP TABLE IF EXISTS " + staging);

@@ -2,6 +2,7 @@ package dev.tokenledger.usage;
 
 import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_RECONCILE_STATE;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
 
 import java.time.Duration;
 import java.time.InstantSource;
@@ -58,6 +59,7 @@ public final class UsageReconcileJob implements JobRequestHandler<UsageReconcile
 
     /** Checks the months touched since the last run and repairs what it can; one run at a time per database. */
     public Run runOnce() {
+        java.time.OffsetDateTime started = clock.instant().atOffset(ZoneOffset.UTC);
         Record state = db.selectFrom(USAGE_RECONCILE_STATE).fetchSingle();
         long checkedThrough = state.get(USAGE_RECONCILE_STATE.CHECKED_THROUGH);
         Integer[] dirty = state.get(USAGE_RECONCILE_STATE.DIRTY_MONTHS);
@@ -69,6 +71,12 @@ public final class UsageReconcileJob implements JobRequestHandler<UsageReconcile
         db.select(USAGE_BATCH.MIN_EVENT_TIME, USAGE_BATCH.MAX_EVENT_TIME).from(USAGE_BATCH)
                 .where(USAGE_BATCH.BATCH_ID.gt(checkedThrough))
                 .forEach(r -> months.addAll(monthsBetween(utcDay(r.value1()), utcDay(r.value2()))));
+        // Months that reprice runs appended adjustments to since the last run (their view feeds the rollups too).
+        var lastRun = state.get(USAGE_RECONCILE_STATE.LAST_RUN_AT);
+        db.selectDistinct(USAGE_REPRICE_DAY.DAY).from(USAGE_REPRICE_DAY)
+                .where(USAGE_REPRICE_DAY.DONE_AT.isNotNull())
+                .and(lastRun == null ? DSL.trueCondition() : USAGE_REPRICE_DAY.DONE_AT.ge(lastRun))
+                .forEach(r -> months.add(r.value1().getYear() * 100 + r.value1().getMonthValue()));
 
         List<RollupRepair.Outcome> repairs = new ArrayList<>();
         List<Integer> stillDirty = new ArrayList<>();
@@ -89,7 +97,7 @@ public final class UsageReconcileJob implements JobRequestHandler<UsageReconcile
         db.update(USAGE_RECONCILE_STATE)
                 .set(USAGE_RECONCILE_STATE.CHECKED_THROUGH, newCheckedThrough)
                 .set(USAGE_RECONCILE_STATE.DIRTY_MONTHS, stillDirty.toArray(Integer[]::new))
-                .set(USAGE_RECONCILE_STATE.LAST_RUN_AT, clock.instant().atOffset(ZoneOffset.UTC))
+                .set(USAGE_RECONCILE_STATE.LAST_RUN_AT, started) // a day recorded while this ran is seen next time
                 .execute();
         return new Run(List.copyOf(months), repairs, stillDirty);
     }

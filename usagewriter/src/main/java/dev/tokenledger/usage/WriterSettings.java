@@ -19,12 +19,14 @@ import java.time.Duration;
  *                       recognised as a duplicate at once (past it, the writer finds it in llm_usage)
  * @param reconcileInterval how often the {@code usage_reconcile} job checks the months written since its last
  *                       run and rebuilds a rollup month that disagrees with llm_usage
+ * @param backPricing    whether a price change (a refresh that adds or changes a model, an override set or ended
+ *                       from a past time) queues a {@code usage_reprice} run over the written usage it concerns
  */
 public record WriterSettings(int maxBatchEvents, Duration linger, Duration idlePoll, int jobRetries,
-                             Duration idempotencyWindow, Duration reconcileInterval) {
+                             Duration idempotencyWindow, Duration reconcileInterval, boolean backPricing) {
 
     public static final WriterSettings DEFAULTS = new WriterSettings(20_000, Duration.ofMillis(250),
-            Duration.ofSeconds(1), 11, Duration.ofDays(7), Duration.ofMinutes(5));
+            Duration.ofSeconds(1), 11, Duration.ofDays(7), Duration.ofMinutes(5), true);
 
     public WriterSettings {
         if (maxBatchEvents <= 0) {
@@ -43,18 +45,23 @@ public record WriterSettings(int maxBatchEvents, Duration linger, Duration idleP
     }
 
     public WriterSettings withMaxBatchEvents(int n) {
-        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval);
+        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval, backPricing);
     }
 
     public WriterSettings withJobRetries(int retries) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow, reconcileInterval);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow, reconcileInterval, backPricing);
     }
 
     public WriterSettings withIdempotencyWindow(Duration window) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window, reconcileInterval);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window, reconcileInterval, backPricing);
     }
 
     public WriterSettings withReconcileInterval(Duration interval) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, interval);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, interval, backPricing);
+    }
+
+    public WriterSettings withBackPricing(boolean on) {
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval,
+                on);
     }
 }

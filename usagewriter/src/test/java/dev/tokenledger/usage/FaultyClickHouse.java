@@ -25,8 +25,16 @@ final class FaultyClickHouse implements ClickHouse {
         this.real = real;
     }
 
+    private volatile String faultTable = BatchWriter.TABLE;
+
     /** The next {@code times} inserts into llm_usage fail this way. */
     void failNext(Fault fault, int times) {
+        failNext(fault, times, BatchWriter.TABLE);
+    }
+
+    /** The next {@code times} inserts into {@code table} fail this way. */
+    void failNext(Fault fault, int times, String table) {
+        this.faultTable = table;
         this.fault = fault;
         this.faultsLeft.set(times);
     }
@@ -54,9 +62,15 @@ final class FaultyClickHouse implements ClickHouse {
     }
 
     @Override
+    public dev.tokenledger.clickhouse.RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
+        guardOutage();
+        return real.queryRowBinary(sql, params);
+    }
+
+    @Override
     public void insert(InsertBatch batch) {
         guardOutage();
-        boolean target = batch.table().equals(BatchWriter.TABLE) && faultsLeft.get() > 0;
+        boolean target = batch.table().equals(faultTable) && faultsLeft.get() > 0;
         if (target && fault == Fault.BEFORE_INSERT && faultsLeft.getAndDecrement() > 0) {
             throw new ClickHouseException("injected: connection reset before the insert was sent", null, null);
         }

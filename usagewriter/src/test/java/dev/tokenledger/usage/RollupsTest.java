@@ -30,18 +30,22 @@ class RollupsTest {
     }
 
     @Test
-    void everyMaterializedViewOfLlmUsageIsAListedRollupAndFeedsItsTable() {
+    void everyMaterializedViewIsAListedFeedOfARollupAndReadsItsSource() {
         List<String> views = new ArrayList<>();
         for (Row r : clickHouse.query("SELECT name, create_table_query AS ddl FROM system.tables"
                 + " WHERE database = currentDatabase() AND engine = 'MaterializedView'")) {
             views.add(r.string("name"));
-            Rollups.Rollup rollup = Rollups.ALL.stream().filter(x -> x.view().equals(r.string("name"))).findFirst()
-                    .orElseThrow(() -> new AssertionError("materialized view " + r.string("name")
-                            + " is not in Rollups.ALL: reconcile would not check it, RollupRepair would not rebuild it"));
+            Rollups.Rollup rollup = Rollups.ALL.stream()
+                    .filter(x -> x.feeds().stream().anyMatch(f -> f.view().equals(r.string("name")))).findFirst()
+                    .orElseThrow(() -> new AssertionError("materialized view " + r.string("name") + " feeds no rollup"
+                            + " in Rollups.ALL: reconcile would not check it, RollupRepair would not rebuild it"));
+            Rollups.Feed feed = rollup.feeds().stream().filter(f -> f.view().equals(r.string("name"))).findFirst()
+                    .orElseThrow();
             assertThat(r.string("ddl")).contains(" TO " + clickHouse.database() + "." + rollup.table() + " ")
-                    .contains("FROM " + clickHouse.database() + ".llm_usage");
+                    .contains("FROM " + clickHouse.database() + "." + feed.source());
         }
-        assertThat(views).containsExactlyInAnyOrderElementsOf(Rollups.ALL.stream().map(Rollups.Rollup::view).toList());
+        assertThat(views).containsExactlyInAnyOrderElementsOf(Rollups.ALL.stream()
+                .flatMap(r -> r.feeds().stream()).map(Rollups.Feed::view).toList());
     }
 
     @Test

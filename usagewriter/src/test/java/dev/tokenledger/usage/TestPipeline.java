@@ -93,7 +93,13 @@ public final class TestPipeline implements AutoCloseable {
      * itself, so crashes and retries happen exactly where the test puts them.
      */
     public static TestPipeline manual(PostgresDatabase postgres, ClickHouse clickHouse, WriterSettings settings) {
-        return new TestPipeline(postgres, clickHouse, new FixedRatePricer(), settings, 1, false);
+        return manual(postgres, clickHouse, settings, new FixedRatePricer());
+    }
+
+    /** {@link #manual(PostgresDatabase, ClickHouse, WriterSettings)} pricing with {@code pricer}. */
+    public static TestPipeline manual(PostgresDatabase postgres, ClickHouse clickHouse, WriterSettings settings,
+                                      EventPricer pricer) {
+        return new TestPipeline(postgres, clickHouse, pricer, settings, 1, false);
     }
 
     /** Rows in llm_usage. */

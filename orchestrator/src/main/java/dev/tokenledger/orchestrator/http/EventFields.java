@@ -128,6 +128,11 @@ final class EventFields {
         };
     }
 
+    /** The UUID {@code s} spells (8-4-4-4-12 hex digits, as the body's ids must), or null. */
+    static UUID parseUuid(String s) {
+        return s != null && UUID_TEXT.matcher(s).matches() ? UUID.fromString(s) : null;
+    }
+
     static String abbreviate(String s) {
         return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }

@@ -24,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API on Javalin: record usage, read reports, health, metrics and its own OpenAPI description
- * ({@code openapi.json}, kept in step with the routes by a test). Every route but {@code /healthz}
+ * The HTTP API on Javalin: record usage, explain one event's cost, read reports, health, metrics and its own
+ * OpenAPI description ({@code openapi.json}, kept in step with the routes by a test). Every route but {@code /healthz}
  * needs an API key unless the API runs open on a local-only machine (see {@link ApiKeys}); an open API
  * listens on 127.0.0.1 only.
  */
@@ -75,6 +75,7 @@ public final class HttpApi implements AutoCloseable {
         LedgerMetrics metrics = new LedgerMetrics(ledger);
         UsageEndpoint usage = new UsageEndpoint(ledger.recorder(), metrics, config.maxBodyBytes());
         ReportsEndpoint reports = new ReportsEndpoint(ledger.reports());
+        UsageCostEndpoint costs = new UsageCostEndpoint(ledger.repricer());
         HealthEndpoints health = new HealthEndpoints(new HealthChecks(ledger, ledger.clock()));
         List<Route> routes = Collections.synchronizedList(new ArrayList<>());
 
@@ -104,6 +105,7 @@ public final class HttpApi implements AutoCloseable {
             });
             c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
             c.routes.post("/v1/usage", usage::handle);
+            c.routes.get("/v1/usage/{event_id}", costs::handle);
             c.routes.get("/v1/reports/timeseries", reports::timeSeries);
             c.routes.get("/v1/reports/{by}", reports::handle);
             c.routes.get("/v1/meta", ctx -> ctx.json(meta));

@@ -14,10 +14,11 @@ import java.util.stream.Collectors;
 
 /**
  * {@code GET /v1/reports/{by}}: the same {@link Reports} the CLI's {@code report} command runs, with the
- * same defaults (the last 30 days, top 50 by cost). Every bad parameter is a 400 that names it.
+ * same defaults (the last 30 days, top 50 by cost, current costs: written plus corrections; {@code as_written=true}
+ * for the totals as written). Every bad parameter is a 400 that names it.
  */
 final class ReportsEndpoint {
-    static final Set<String> PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "limit");
+    static final Set<String> PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "limit", "as_written");
     private static final String BY_VALUES = Arrays.stream(Reports.By.values()).map(Reports.By::label)
             .collect(Collectors.joining(", "));
 
@@ -42,7 +43,7 @@ final class ReportsEndpoint {
         }
         int limit = limit(ctx);
         Reports.Query query = new Reports.Query(by, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
-                ctx.queryParam("model"), limit);
+                ctx.queryParam("model"), limit, asWritten(ctx));
         ctx.json(ReportResponse.of(reports.run(query)));
     }
 
@@ -109,6 +110,18 @@ final class ReportsEndpoint {
         return date;
     }
 
+    private static boolean asWritten(Context ctx) {
+        String value = ctx.queryParam("as_written");
+        if (value == null || value.isBlank() || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw ApiException.badParameter("as_written", "must be true or false, got '" + EventFields.abbreviate(value)
+                + "'");
+    }
+
     private static int limit(Context ctx) {
         String value = ctx.queryParam("limit");
         if (value == null || value.isBlank()) {
@@ -126,13 +139,17 @@ final class ReportsEndpoint {
                 + EventFields.abbreviate(value) + "'");
     }
 
-    /** A report as JSON: what was asked, where the answer came from, its lines and totals. Costs in USD. */
+    /**
+     * A report as JSON: what was asked, where the answer came from, its lines and totals. Costs in USD: the
+     * current ones (written plus corrections), or as written when {@code as_written} is true.
+     */
     record ReportResponse(String by, LocalDate from, LocalDate to, String workspace, String user, String model,
-                          int limit, String source, long totalEvents, BigDecimal totalCostUsd, List<Reports.Line> lines) {
+                          int limit, boolean asWritten, String source, long totalEvents, BigDecimal totalCostUsd,
+                          List<Reports.Line> lines) {
         static ReportResponse of(Reports.Report r) {
             Reports.Query q = r.query();
             return new ReportResponse(q.by().label(), q.from(), q.to(), q.workspace(), q.user(), q.model(), q.limit(),
-                    r.source().table, r.totalEvents(), r.totalCost(), r.lines());
+                    q.asWritten(), r.source().table, r.totalEvents(), r.totalCost(), r.lines());
         }
     }
 }

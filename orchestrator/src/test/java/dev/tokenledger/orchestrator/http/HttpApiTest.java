@@ -4,18 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tokenledger.orchestrator.ConfigException;
+import dev.tokenledger.orchestrator.CostExplanationJson;
 import dev.tokenledger.orchestrator.FailingClickHouse;
 import dev.tokenledger.orchestrator.Ledger;
 import dev.tokenledger.orchestrator.LedgerConfig;
 import dev.tokenledger.orchestrator.TestLedger;
 import dev.tokenledger.postgres.PostgresDatabase;
+import dev.tokenledger.pricing.OverrideRequest;
 import dev.tokenledger.usage.TestEvents;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -205,6 +213,7 @@ class HttpApiTest {
         assertThat(parameter(client.get("/v1/reports/model?limit=0"))).isEqualTo("limit");
         assertThat(parameter(client.get("/v1/reports/model?limit=ten"))).isEqualTo("limit");
         assertThat(parameter(client.get("/v1/reports/model?workspace_id=acme"))).isEqualTo("workspace_id");
+        assertThat(parameter(client.get("/v1/reports/model?as_written=yes"))).isEqualTo("as_written");
         assertThat(client.get("/v1/reports/session?from=2026-01-01&to=2026-01-31&limit=5").json().get("source").asText())
                 .isEqualTo("llm_usage");
     }
@@ -337,6 +346,61 @@ class HttpApiTest {
         } catch (java.io.UncheckedIOException e) {
             return true;
         }
+    }
+
+    @Test
+    void anEventsCostIsExplainedAsExplainCostPrintsItAndReportsShowTheCorrectedOrTheWrittenTotals() throws Exception {
+        String ws = workspace();
+        String model = "private-" + ws;
+        ObjectNode first = UsageJson.event(ws).put("model", model).put("provider", "acme");
+        ObjectNode second = UsageJson.event(ws).put("model", model).put("provider", "acme").put("prompt_tokens", 5000)
+                .put("cached_tokens", 0).put("completion_tokens", 700);
+        assertThat(client.post("/v1/usage", UsageJson.array(first, second)).status()).isEqualTo(202);
+        await(() -> client.get("/v1/reports/model?workspace=" + ws).json(), r -> r.get("total_events").asLong() == 2);
+        String path = "/v1/usage/" + first.get("event_id").asText();
+        JsonNode written = client.get(path).json();
+        assertThat(written.at("/written/status").asText()).isEqualTo("unpriced");
+        assertThat(written.get("adjustments")).isEmpty();
+        assertThat(written.at("/current/cost").isNull()).isTrue();
+
+        // A price for the private model from an hour ago: the service back-prices the written calls by itself.
+        Map<String, BigDecimal> rates = Map.of("input_cost_per_token", new BigDecimal("0.000003"),
+                "cache_read_input_token_cost", new BigDecimal("0.0000003"),
+                "output_cost_per_token", new BigDecimal("0.000015"));
+        ledger.pricing().setOverride(new OverrideRequest(model, null, Instant.now().minus(Duration.ofHours(1)), rates,
+                "price agreed after the calls"));
+        JsonNode explained = await(() -> client.get(path).json(), x -> x.get("adjustments").size() == 1);
+
+        BigDecimal firstCost = new BigDecimal("0.003000000000").add(new BigDecimal("0.000060000000"))
+                .add(new BigDecimal("0.004500000000")); // 1000 × 3e-6 + 200 × 3e-7 + 300 × 1.5e-5
+        BigDecimal secondCost = new BigDecimal("0.015000000000").add(new BigDecimal("0.010500000000"));
+        assertThat(explained.at("/current/status").asText()).isEqualTo("override");
+        assertThat(explained.at("/current/cost/cost_usd").asText()).isEqualTo("0.007560000000")
+                .isEqualTo(firstCost.toPlainString());
+        assertThat(explained.at("/adjustments/0/requested_by").asText()).isEqualTo("back-pricing");
+        assertThat(explained.at("/adjustments/0/reason").asText()).contains("override");
+        assertThat(explained.at("/adjustments/0/unpriced_delta").asLong()).isEqualTo(-1);
+        assertThat(explained.at("/written/cost").isNull()).as("the written row is never changed").isTrue();
+        ObjectMapper cliJson = JsonMapper.builder().addModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+        assertThat(explained).as("the JSON explain-cost --json prints").isEqualTo(ApiClient.JSON.readTree(
+                cliJson.writeValueAsString(CostExplanationJson.of(ledger.repricer()
+                        .explain(UUID.fromString(first.get("event_id").asText())).orElseThrow()))));
+
+        JsonNode now = client.get("/v1/reports/model?workspace=" + ws).json();
+        assertThat(now.get("as_written").asBoolean()).isFalse();
+        assertThat(now.at("/lines/0/unpriced_events").asLong()).isZero();
+        assertThat(now.get("total_cost_usd").asText()).isEqualTo(firstCost.add(secondCost).toPlainString());
+        JsonNode asWritten = client.get("/v1/reports/model?workspace=" + ws + "&as_written=true").json();
+        assertThat(asWritten.get("as_written").asBoolean()).isTrue();
+        assertThat(asWritten.at("/lines/0/unpriced_events").asLong()).isEqualTo(2);
+        assertThat(asWritten.get("total_cost_usd").asText()).isEqualTo("0.000000000000");
+        assertThat(client.get("/v1/reports/session?workspace=" + ws).json().get("total_cost_usd").asText())
+                .as("from llm_usage plus its adjustments").isEqualTo(firstCost.add(secondCost).toPlainString());
+
+        UUID unknown = UUID.randomUUID();
+        assertThat(error(client.get("/v1/usage/" + unknown), 404)).contains("no event " + unknown + " in llm_usage");
+        assertThat(parameter(client.get("/v1/usage/not-a-uuid"))).isEqualTo("event_id");
     }
 
     @Test

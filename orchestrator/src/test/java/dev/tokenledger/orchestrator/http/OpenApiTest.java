@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenledger.orchestrator.Reports;
+import dev.tokenledger.pricing.OverrideRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -126,6 +129,29 @@ class OpenApiTest {
                 .containsExactlyElementsOf(ready.get("checks").findValuesAsText("name"));
         assertThat(shape(example(doc.at("/paths/~1healthz/get/responses"), "200")))
                 .isEqualTo(shape(client.get("/healthz").json()));
+    }
+
+    @Test
+    void explainCostExamplesHaveTheFieldsOfRealResponses() {
+        JsonNode batch = doc.at("/paths/~1v1~1usage/post/requestBody/content/application~1json/examples/batch/value");
+        client.post("/v1/usage", recent(batch));
+        String path = "/v1/usage/" + batch.get(0).get("event_id").asText();
+        HttpApiTest.await(() -> client.get(path), r -> r.status() == 200);
+        // The example's correction: a negotiated gpt-4o price from before the call, back-priced by the service.
+        running.ledger.pricing().setOverride(new OverrideRequest("gpt-4o", null, Instant.now().minus(Duration.ofDays(1)),
+                Map.of("input_cost_per_token", new BigDecimal("0.0000021"), "cache_read_input_token_cost",
+                        new BigDecimal("0.00000105"), "output_cost_per_token", new BigDecimal("0.0000087")),
+                "contract"));
+        JsonNode explained = HttpApiTest.await(() -> client.get(path).json(), x -> x.get("adjustments").size() > 0);
+
+        JsonNode op = doc.at("/paths/~1v1~1usage~1{event_id}/get/responses");
+        JsonNode example = example(op, "200");
+        assertThat(shape(example)).isEqualTo(shape(explained));
+        assertThat(explained.at("/current/cost")).as("the example's numbers are the real ones")
+                .isEqualTo(example.at("/current/cost"));
+        assertThat(explained.at("/adjustments/0/deltas")).isEqualTo(example.at("/adjustments/0/deltas"));
+        assertThat(shape(example(op, "400"))).isEqualTo(shape(client.get("/v1/usage/not-a-uuid").json()));
+        assertThat(shape(example(op, "404"))).isEqualTo(shape(client.get("/v1/usage/" + UUID.randomUUID()).json()));
     }
 
     @Test
