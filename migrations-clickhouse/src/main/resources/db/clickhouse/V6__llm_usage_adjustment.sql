@@ -7,7 +7,8 @@
 -- unpriced_delta is +1 when the event became unpriced, -1 when it became priced, else 0. The report dimensions
 -- are copied from the event so every rollup and raw-table report can add the rows without a join. The status,
 -- price row and override are the event's new ones. Same partitions and TTL as llm_usage.
--- Exactly once like usage rows: each run inserts a day of adjustments under one token (see Repricer).
+-- Exactly once like usage rows: each run inserts a chunk of adjustments under one token (see Repricer). Sorted like
+-- llm_usage, so a run reads an event's earlier adjustments by the same key range as the events themselves.
 CREATE TABLE IF NOT EXISTS llm_usage_adjustment
 (
     event_id            UUID,
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS llm_usage_adjustment
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(event_time)
-ORDER BY (event_id, run_id)
+ORDER BY (user_id, workspace_id, event_time, event_id, run_id)
 TTL toDateTime(event_time) + INTERVAL 13 MONTH
 SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
 

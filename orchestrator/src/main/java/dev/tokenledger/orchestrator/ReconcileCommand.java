@@ -285,7 +285,7 @@ final class ReconcileCommand implements Callable<Integer> {
 
     /**
      * One day: what became of its accepted events, and its totals by source: written_pg, llm_usage, adjusted_pg
-     * (PostgreSQL's record of the reprice days done) and llm_usage_adjustment (both: the unpriced count and the cost
+     * (PostgreSQL's record of the reprice chunks done) and llm_usage_adjustment (both: the unpriced count and the cost
      * columns, the only ones a correction moves), then each rollup (llm_usage plus its adjustments).
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
                 + " overrides included) and append an adjustment for every event whose current cost differs: unpriced"
                 + " to priced, priced to another amount, priced to unpriced. llm_usage is never changed; reports,"
                 + " /ui and reconcile show the corrected totals (report --as-written the original ones).",
-                "The run is recorded and queued as a usage_reprice job, then worked here, a day at a time (a running"
-                        + " service's worker may take it instead: this waits, then finds its days done). Each day is"
-                        + " appended exactly once, even when a run is stopped and resumed.",
+                "The run is recorded and queued as a usage_reprice job, then worked here, month by month in chunks of"
+                        + " events in llm_usage's sort order (a running service's worker may take it instead: this"
+                        + " waits, then finds its chunks done). Each chunk is appended exactly once, even when a run is"
+                        + " stopped and resumed.",
                 "--dry-run prints what a run would find and append, writing nothing. --list shows the runs.",
                 "Exit codes: 0 done, 1 the run stopped (it resumes with --resume RUN_ID), 2 a usage error: --to"
                         + " before --from, a range beyond llm_usage's 13 months, no usage in the range, or a --model"
@@ -68,7 +69,7 @@ final class RepriceCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--resume", paramLabel = "RUN_ID", description = "work a run that was queued (back-pricing) or"
-            + " stopped, from its first day not done")
+            + " stopped, from its first chunk not done")
     Long resume;
 
     @Option(names = "--json", description = "print the summary (or the list) as JSON; progress goes to stderr")
@@ -123,7 +124,7 @@ final class RepriceCommand implements Callable<Integer> {
         }
     }
 
-    /** Works a recorded run here, a progress line per day, then prints its summary. */
+    /** Works a recorded run here, a progress line per chunk, then prints its summary. */
     private int work(Ledger ledger, Repricer.Run run) throws InterruptedException {
         PrintWriter progress = json ? spec.commandLine().getErr() : out();
         progress.println("reprice run " + run.runId() + " (" + run.status() + "): " + range(run.from(), run.to(),
@@ -134,10 +135,11 @@ final class RepriceCommand implements Callable<Integer> {
         boolean told = false;
         while (true) {
             try {
-                done = repricer.run(run.runId(), day -> {
+                done = repricer.run(run.runId(), examined -> {
                     Repricer.Run now = repricer.find(run.runId()).orElseThrow();
-                    progress.println("  day " + day + "/" + now.days() + " done: " + Output.count(now.eventsExamined())
-                            + " event(s) examined, " + Output.count(now.eventsAdjusted()) + " adjusted so far");
+                    progress.println("  chunk " + now.chunksDone() + " done: " + Output.count(now.eventsExamined())
+                            + " event(s) examined of " + Output.count(now.eventsInRange()) + " in range, "
+                            + Output.count(now.eventsAdjusted()) + " adjusted so far");
                     progress.flush();
                 });
                 break;
@@ -157,7 +159,7 @@ final class RepriceCommand implements Callable<Integer> {
         if (json) {
             out().println(Output.json(RunJson.of(done, unpriced)));
         } else {
-            out().println("reprice run " + done.runId() + " " + done.status() + ": " + done.daysDone() + " day(s)");
+            out().println("reprice run " + done.runId() + " " + done.status() + ": " + done.chunksDone() + " chunk(s)");
             summary(out(), done.eventsExamined(), done.eventsAdjusted(), "adjusted", done.costBefore(),
                     done.costAfter(), unpriced.before(), unpriced.after());
             if (done.eventsAdjusted() > 0) {
@@ -170,7 +172,7 @@ final class RepriceCommand implements Callable<Integer> {
 
     private int stopped(long runId, RuntimeException e) {
         spec.commandLine().getErr().println("tokenledger reprice: run " + runId + " stopped: " + e.getMessage());
-        spec.commandLine().getErr().println("  the days done are kept; ./tokenledger reprice --resume " + runId
+        spec.commandLine().getErr().println("  the chunks done are kept; ./tokenledger reprice --resume " + runId
                 + " continues it (a running service's worker retries it by itself)");
         return 1;
     }
@@ -187,13 +189,13 @@ final class RepriceCommand implements Callable<Integer> {
                 return 0;
             }
             Output.Table t = new Output.Table("run", "status", "created", "requested by", "range", "models", "workspace",
-                    "days", "examined", "adjusted", "cost before", "cost after", "reason");
+                    "chunks", "examined", "adjusted", "cost before", "cost after", "reason");
             for (Repricer.Run r : runs) {
                 t.row(Long.toString(r.runId()), r.status() + (r.error() == null ? "" : " (error)"),
                         r.createdAt().toString(), r.requestedBy(), r.from() + " .. " + r.to(),
                         r.models().isEmpty() ? "all" : models(r.models(), 3)
                                 + (r.includeUnpriced() ? " + unpriced" : ""),
-                        r.workspace() == null ? "all" : r.workspace(), r.daysDone() + "/" + r.days(),
+                        r.workspace() == null ? "all" : r.workspace(), Integer.toString(r.chunksDone()),
                         Output.count(r.eventsExamined()), Output.count(r.eventsAdjusted()), Output.exact(r.costBefore()),
                         Output.exact(r.costAfter()), r.reason());
             }
@@ -263,13 +265,14 @@ final class RepriceCommand implements Callable<Integer> {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record RunJson(long runId, String status, String requestedBy, String reason, LocalDate from, LocalDate to,
                    List<String> models, boolean includeUnpriced, String workspace, Instant createdAt,
-                   Instant startedAt, Instant finishedAt, String error, int daysDone, int days, long eventsExamined,
+                   Instant startedAt, Instant finishedAt, String error, int chunksDone, long eventsInRange,
+                   long eventsExamined,
                    long eventsAdjusted, String costBefore, String costAfter, String costChange, Long unpricedBefore,
                    Long unpricedAfter) {
         static RunJson of(Repricer.Run r, Unpriced unpriced) {
             return new RunJson(r.runId(), r.status(), r.requestedBy(), r.reason(), r.from(), r.to(), r.models(),
                     r.includeUnpriced(), r.workspace(), r.createdAt(), r.startedAt(), r.finishedAt(), r.error(),
-                    r.daysDone(), r.days(), r.eventsExamined(), r.eventsAdjusted(), Output.exact(r.costBefore()),
+                    r.chunksDone(), r.eventsInRange(), r.eventsExamined(), r.eventsAdjusted(), Output.exact(r.costBefore()),
                     Output.exact(r.costAfter()), Output.exact(r.costAfter().subtract(r.costBefore())),
                     unpriced == null ? null : unpriced.before(), unpriced == null ? null : unpriced.after());
         }

@@ -159,25 +159,30 @@ class AdminSqlDocTest {
                     rows -> assertThat(rows).singleElement().satisfies(r -> {
                         assertThat(r.get("status")).isEqualTo("done");
                         assertThat(r.get("requested_by")).isEqualTo("admin@cli");
-                        assertThat(r.get("days")).isEqualTo(1L);
-                        assertThat(r.get("days_done")).isEqualTo(1L);
+                        assertThat(r.get("chunks")).isEqualTo(1L);
+                        assertThat(r.get("chunks_done")).isEqualTo(1L);
                         assertThat(r.get("events_examined")).isEqualTo(new BigDecimal(2));
                         assertThat(r.get("events_adjusted")).isEqualTo(new BigDecimal(2));
                         assertThat(((BigDecimal) r.get("cost_after")).subtract((BigDecimal) r.get("cost_before")))
                                 .isEqualByComparingTo("-0.00166");
                         assertThat(r.get("job_id")).as("run here, not queued").isNull();
                     }))),
-            Map.entry("A reprice run's days", Check.of(rows -> assertThat(rows).singleElement().satisfies(r -> {
-                assertThat(r.get("day").toString()).isEqualTo(LocalDate.now(ZoneOffset.UTC).toString());
+            Map.entry("A reprice run's chunks", Check.of(rows -> assertThat(rows).singleElement().satisfies(r -> {
+                assertThat(r.get("month")).isEqualTo(month());
+                assertThat(r.get("seq")).as("a month's first chunk").isEqualTo(0);
+                assertThat(r.get("last_user")).as("the chunk's key range is fixed").isNotNull();
                 assertThat(r.get("attempts")).isEqualTo(1);
                 assertThat(r.get("done_at")).isNotNull();
+                assertThat(r.get("events_examined")).isEqualTo(2L);
                 assertThat(r.get("events_adjusted")).isEqualTo(2L);
-                assertThat(r.get("unpriced_change")).isEqualTo(0L);
-                assertThat((BigDecimal) r.get("cost_change")).isEqualByComparingTo("-0.00166");
+                assertThat(r.get("unpriced_after")).isEqualTo(r.get("unpriced_before"));
+                assertThat(((BigDecimal) r.get("cost_after")).subtract((BigDecimal) r.get("cost_before")))
+                        .isEqualByComparingTo("-0.00166");
             }))),
             Map.entry("Adjustments per day (PostgreSQL's side of reconcile)", Check.of(rows ->
                     assertThat(rows).singleElement().satisfies(r -> {
-                        assertThat(r.get("run_days")).isEqualTo(1L);
+                        assertThat(r.get("chunk_days")).isEqualTo(1L);
+                        assertThat(r.get("events_adjusted")).isEqualTo(new BigDecimal(2));
                         assertThat((BigDecimal) r.get("cost_usd")).isEqualByComparingTo("-0.00166");
                         assertThat((BigDecimal) r.get("input_cost")).isEqualByComparingTo("-0.0008");
                         assertThat((BigDecimal) r.get("cached_input_cost")).isEqualByComparingTo("-0.00008");

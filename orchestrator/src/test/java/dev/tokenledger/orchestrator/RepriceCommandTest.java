@@ -126,17 +126,19 @@ class RepriceCommandTest {
     }
 
     @Test
-    void aRunCorrectsTheWrittenCostsADayAtATimePrintsItsSummaryExactlyAndASecondRunAppendsNothing() throws Exception {
+    void aRunCorrectsTheWrittenCostsAChunkAtATimePrintsItsSummaryExactlyAndASecondRunAppendsNothing() throws Exception {
         TestCli.Run run = cli.run("reprice", "--from", first.toString(), "--to", last.toString(), "--workspace",
                 "ws-run", "--reason", "contract prices", "--json");
 
         assertThat(run.exit()).as(run.toString()).isZero();
-        assertThat(run.err()).contains("day 1/2 done", "day 2/2 done");
+        assertThat(run.err()).as("both days fit one chunk")
+                .contains("chunk 1 done: 8 event(s) examined of 8 in range, 8 adjusted so far");
         JsonNode s = Output.JSON.readTree(run.out());
         assertThat(s.get("status").asText()).isEqualTo("done");
         assertThat(s.get("requested_by").asText()).isEqualTo(RepriceCommand.requestedBy());
         assertThat(s.get("reason").asText()).isEqualTo("contract prices");
-        assertThat(s.get("days_done").asInt()).isEqualTo(2);
+        assertThat(s.get("chunks_done").asInt()).isEqualTo(1);
+        assertThat(s.get("events_in_range").asLong()).isEqualTo(8);
         assertThat(s.get("events_examined").asLong()).isEqualTo(8);
         assertThat(s.get("events_adjusted").asLong()).isEqualTo(8);
         assertThat(s.get("cost_before").asText()).isEqualTo(exact(writtenCost("ws-run")));
@@ -150,7 +152,7 @@ class RepriceCommandTest {
         TestCli.Run again = cli.run("reprice", "--from", first.toString(), "--to", last.toString(), "--workspace",
                 "ws-run", "--reason", "check");
         assertThat(again.exit()).as(again.toString()).isZero();
-        assertThat(again.out()).contains("day 2/2 done",
+        assertThat(again.out()).contains("chunk 1 done: 8 event(s) examined of 8 in range, 0 adjusted so far",
                         exact(expectedCost("ws-run")) + " -> " + exact(expectedCost("ws-run")) + " (0)")
                 .containsPattern("events examined +8\n").containsPattern("events adjusted +0\n")
                 .containsPattern("unpriced events +0 -> 0\n");
@@ -163,7 +165,8 @@ class RepriceCommandTest {
         assertThat(runs.get(1).get("run_id").asLong()).isEqualTo(s.get("run_id").asLong());
         assertThat(runs.get(1).get("cost_after").asText()).isEqualTo(exact(expectedCost("ws-run")));
         assertThat(runs.get(1).has("unpriced_before")).isFalse();
-        assertThat(cli.run("reprice", "--list").out()).contains("contract prices", "ws-run", "2/2");
+        assertThat(cli.run("reprice", "--list").out()).contains("contract prices", "ws-run",
+                exact(expectedCost("ws-run")));
     }
 
     @Test

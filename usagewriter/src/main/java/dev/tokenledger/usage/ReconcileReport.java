@@ -124,7 +124,7 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
     /**
      * @param written     written according to PostgreSQL (batches and replays)
      * @param raw         rows in llm_usage, as written
-     * @param adjusted    adjustments appended according to PostgreSQL (reprice days done)
+     * @param adjusted    adjustments appended according to PostgreSQL (reprice chunks done)
      * @param adjustments rows in llm_usage_adjustment
      * @param rollups     sums in each rollup table, by table name: usage as written plus its adjustments
      * @param accounting  what became of the day's accepted events
@@ -208,7 +208,7 @@ public record ReconcileReport(LocalDate from, LocalDate to, List<Day> days, List
      * One disagreement.
      *
      * @param table    {@code llm_usage} (expected: PostgreSQL's written totals), {@code llm_usage_adjustment}
-     *                 (expected: PostgreSQL's record of the reprice days done), a rollup table (expected: llm_usage
+     *                 (expected: PostgreSQL's record of the reprice chunks done), a rollup table (expected: llm_usage
      *                 plus its adjustments), or {@code accounting} (expected: accepted; actual: written +
      *                 dead-lettered + duplicates + pending)
      * @param column   the measure's column, or {@code accepted}

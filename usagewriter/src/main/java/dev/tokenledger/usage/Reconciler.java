@@ -133,7 +133,7 @@ public final class Reconciler {
         return out;
     }
 
-    /** PostgreSQL's record of the adjustments appended (usage_reprice_day, days done). */
+    /** PostgreSQL's record of the adjustments appended (usage_reprice_day: written when a chunk is done). */
     private Map<LocalDate, ReconcileReport.Totals> adjusted(LocalDate from, LocalDate end) {
         Map<LocalDate, ReconcileReport.Totals> out = new TreeMap<>();
         List<Field<?>> select = new ArrayList<>();
@@ -144,8 +144,7 @@ public final class Reconciler {
             }
         }
         for (Record r : db.select(select).from(USAGE_REPRICE_DAY)
-                .where(USAGE_REPRICE_DAY.DONE_AT.isNotNull())
-                .and(USAGE_REPRICE_DAY.DAY.ge(from)).and(USAGE_REPRICE_DAY.DAY.lt(end))
+                .where(USAGE_REPRICE_DAY.DAY.ge(from)).and(USAGE_REPRICE_DAY.DAY.lt(end))
                 .groupBy(USAGE_REPRICE_DAY.DAY).fetch()) {
             Map<Measure, BigDecimal> values = new EnumMap<>(Measure.class);
             for (Measure m : Measure.values()) {

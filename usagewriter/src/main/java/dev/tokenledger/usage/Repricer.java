@@ -1,5 +1,6 @@
 package dev.tokenledger.usage;
 
+import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_CHUNK;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_RUN;
 
@@ -22,13 +23,14 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.jobrunr.jobs.JobId;
 import org.jobrunr.scheduling.JobBuilder;
@@ -46,13 +48,16 @@ import org.slf4j.LoggerFactory;
  * included) and appends an adjustment for every event whose current cost (written cost plus the adjustments
  * before) differs: unpriced to priced, priced to another amount, priced to unpriced. Raw rows are never changed.
  *
- * <p>A run is a {@code usage_reprice} JobRunr job that goes through its range a day at a time. Each day is read
- * back from ClickHouse (the staging copy in PostgreSQL is long purged), priced, and appended to
- * llm_usage_adjustment as one insert under a token naming the ledger, the run, the day and the content; then it is
- * recorded in usage_reprice_day. A day whose adjustments already reached ClickHouse (the run was killed after the
- * insert) is recorded from what ClickHouse holds instead of being sent again, so a run killed anywhere and resumed
- * appends each adjustment exactly once. One run works at a time (a PostgreSQL advisory lock); a second waits.
- * Each day holds its month shared ({@link MonthLocks}) like a usage write, so a rollup repair never interleaves.
+ * <p>A run is a {@code usage_reprice} JobRunr job that goes through its range month by month, in chunks of
+ * {@link #CHUNK} events in llm_usage's sort order ({@link CurrentCosts}): each chunk is read back from ClickHouse
+ * (the staging copy in PostgreSQL is long purged), priced, and appended to llm_usage_adjustment as one insert
+ * under a token naming the ledger, the run, the chunk and the content; then it is recorded in
+ * usage_reprice_chunk and usage_reprice_day. A chunk's key range is fixed in PostgreSQL when it is first read, so a
+ * resumed chunk reads the same events; one whose adjustments already reached ClickHouse (the run was killed after
+ * the insert) is recorded from what ClickHouse holds instead of being sent again. So a run killed anywhere and
+ * resumed appends each adjustment exactly once. One run works at a time (a PostgreSQL advisory lock); a second
+ * waits. Each chunk holds its month shared ({@link MonthLocks}) like a usage write, so a rollup repair never
+ * interleaves.
  */
 public final class Repricer {
     private static final Logger LOG = LoggerFactory.getLogger(Repricer.class);
@@ -60,10 +65,11 @@ public final class Repricer {
     static final int RUN_LOCK = 0x75727072;
     /** llm_usage keeps 13 months: older events cannot be re-priced (they are gone). */
     static final int RAW_MONTHS = 13;
-    private static final String ADJUSTMENTS_OF_RUN = """
-            SELECT count() AS n FROM llm_usage_adjustment
-            WHERE run_id = {run:UInt64}
-              AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}""";
+    /**
+     * Events per chunk by default: one ClickHouse read and one insert of at most that many adjustments, about
+     * 100 MB of memory while it is priced.
+     */
+    public static final int CHUNK = 200_000;
 
     private final DataSource dataSource;
     private final DSLContext db;
@@ -72,12 +78,22 @@ public final class Repricer {
     private final LedgerIdentity identity;
     private final JobRequestScheduler jobs;
     private final InstantSource clock;
+    private final int chunk;
 
     /**
      * @param jobs where runs are queued as {@code usage_reprice} jobs; null to run them only through {@link #run}
      */
     public Repricer(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                     InstantSource clock) {
+        this(dataSource, clickHouse, pricer, jobs, clock, CHUNK);
+    }
+
+    /** @param chunk events per chunk (a smaller chunk costs more round trips and less memory) */
+    public Repricer(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+                    InstantSource clock, int chunk) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("chunk must be at least 1, got " + chunk);
+        }
         this.dataSource = dataSource;
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.clickHouse = clickHouse;
@@ -85,12 +101,18 @@ public final class Repricer {
         this.identity = new LedgerIdentity(dataSource, clickHouse, clock);
         this.jobs = jobs;
         this.clock = clock;
+        this.chunk = chunk;
     }
 
-    /** A run as PostgreSQL records it, with its totals over the days done so far. */
+    /**
+     * A run as PostgreSQL records it, with its totals over the chunks done so far.
+     *
+     * @param eventsInRange the events its range and filter select (counted when it starts; 0 before): its progress
+     *                      bar's length
+     */
     public record Run(long runId, String requestedBy, String reason, LocalDate from, LocalDate to, List<String> models,
                       boolean includeUnpriced, String workspace, String status, Instant createdAt, Instant startedAt,
-                      Instant finishedAt, String error, int daysDone, int days, long eventsExamined,
+                      Instant finishedAt, String error, int chunksDone, long eventsInRange, long eventsExamined,
                       long eventsAdjusted, BigDecimal costBefore, BigDecimal costAfter, long unpricedBefore,
                       long unpricedAfter) {
     }
@@ -188,8 +210,18 @@ public final class Repricer {
     public Summary dryRun(RepriceRequest request) {
         validate(request);
         Summary total = Summary.EMPTY;
-        for (LocalDate day : candidateDays(request)) {
-            total = total.plus(price(day, request, 0).summary());
+        for (int month : months(request)) {
+            Instant[] range = range(request, month);
+            CurrentCosts.Key after = null;
+            while (true) {
+                CurrentCosts.Chunk chunk = CurrentCosts.read(clickHouse, range[0], range[1], after, null, this.chunk,
+                        request, 0);
+                if (chunk.last() == null) {
+                    break;
+                }
+                total = total.plus(price(chunk).summary());
+                after = chunk.last();
+            }
         }
         return total;
     }
@@ -209,7 +241,7 @@ public final class Repricer {
      * Works through a run's days that are not done yet (the {@code usage_reprice} job's body); resumes where a
      * killed run stopped. Waits while another run works ({@link #RUN_LOCK}): throws, so JobRunr tries again.
      */
-    public Run run(long runId, IntConsumer dayDone) {
+    public Run run(long runId, LongConsumer examined) {
         UsageRepriceRunRecord run = db.selectFrom(USAGE_REPRICE_RUN).where(USAGE_REPRICE_RUN.RUN_ID.eq(runId)).fetchOne();
         if (run == null) {
             throw new IllegalArgumentException("no reprice run " + runId);
@@ -230,11 +262,9 @@ public final class Repricer {
                         .where(USAGE_REPRICE_RUN.RUN_ID.eq(runId)).execute();
                 RepriceRequest request = request(run);
                 Instant adjustedAt = run.getCreatedAt().toInstant().truncatedTo(ChronoUnit.MILLIS);
-                List<LocalDate> days = plan(runId, request);
-                int index = 0;
-                for (LocalDate day : days) {
-                    runDay(runId, request, day, adjustedAt);
-                    dayDone.accept(++index);
+                countRange(runId, request);
+                for (int month : months(request)) {
+                    runMonth(runId, request, month, adjustedAt, examined);
                 }
                 db.update(USAGE_REPRICE_RUN).set(USAGE_REPRICE_RUN.STATUS, "done")
                         .set(USAGE_REPRICE_RUN.FINISHED_AT, clock.instant().atOffset(ZoneOffset.UTC))
@@ -300,8 +330,10 @@ public final class Repricer {
         String status = u.string("status");
         for (Row a : clickHouse.query("SELECT run_id, toString(adjusted_at) AS adjusted, toString(cost_status) AS"
                 + " status, pricing_model, pricing_id, pricing_override_id, unpriced_delta, "
-                + String.join(", ", COMPONENTS) + " FROM llm_usage_adjustment AS a WHERE a.event_id = {id:UUID}"
-                + " ORDER BY run_id", Map.of("id", eventId.toString()))) {
+                + String.join(", ", COMPONENTS) + " FROM llm_usage_adjustment AS a WHERE a.user_id = {user:String}"
+                + " AND a.workspace_id = {ws:String} AND a.event_time = {at:DateTime64(3, 'UTC')}"
+                + " AND a.event_id = {id:UUID} ORDER BY run_id", Map.of("id", eventId.toString(), "user",
+                u.string("user_id"), "ws", u.string("workspace_id"), "at", u.string("at")))) {
             long runId = a.int64("run_id");
             UsageRepriceRunRecordView run = runs.computeIfAbsent(runId, this::runView);
             Map<String, BigDecimal> deltas = new LinkedHashMap<>();
@@ -331,133 +363,199 @@ public final class Repricer {
                 : new UsageRepriceRunRecordView(r.getReason(), r.getRequestedBy());
     }
 
+    /** The months (yyyymm) of a request's range, oldest first. */
+    static List<Integer> months(RepriceRequest r) {
+        return UsageReconcileJob.monthsBetween(r.from(), r.to());
+    }
+
+    /** The part of a request's range in {@code month}: {@code [from, to)}. */
+    private static Instant[] range(RepriceRequest r, int month) {
+        LocalDate first = LocalDate.of(month / 100, month % 100, 1);
+        LocalDate from = max(first, r.from());
+        LocalDate end = r.to().plusDays(1).isBefore(first.plusMonths(1)) ? r.to().plusDays(1) : first.plusMonths(1);
+        return new Instant[] {from.atStartOfDay().toInstant(ZoneOffset.UTC), end.atStartOfDay().toInstant(ZoneOffset.UTC)};
+    }
+
+    /** Counts the events a run reads once, for its progress (those it examines may be fewer). */
+    private void countRange(long runId, RepriceRequest request) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("from", request.from() + " 00:00:00.000");
+        p.put("to", request.to().plusDays(1) + " 00:00:00.000");
+        long n = clickHouse.query("SELECT count() AS n FROM llm_usage AS u WHERE u.event_time >= {from:DateTime64(3,"
+                + " 'UTC')} AND u.event_time < {to:DateTime64(3, 'UTC')}" + CurrentCosts.requestFilter(request, p), p)
+                .getFirst().int64("n");
+        db.update(USAGE_REPRICE_RUN).set(USAGE_REPRICE_RUN.EVENTS_IN_RANGE, n)
+                .where(USAGE_REPRICE_RUN.RUN_ID.eq(runId)).and(USAGE_REPRICE_RUN.EVENTS_IN_RANGE.isNull()).execute();
+    }
+
+    /** A month of a run, chunk after chunk, from its first chunk not done. */
+    private void runMonth(long runId, RepriceRequest request, int month, Instant adjustedAt, LongConsumer examined) {
+        Instant[] range = range(request, month);
+        while (true) {
+            var last = db.selectFrom(USAGE_REPRICE_CHUNK).where(USAGE_REPRICE_CHUNK.RUN_ID.eq(runId))
+                    .and(USAGE_REPRICE_CHUNK.MONTH.eq(month)).orderBy(USAGE_REPRICE_CHUNK.SEQ.desc()).limit(1).fetchOne();
+            int seq;
+            CurrentCosts.Key after;
+            CurrentCosts.Key upTo;
+            if (last == null) {
+                seq = 0;
+                after = null;
+                upTo = null;
+            } else if (last.getDoneAt() != null) {
+                seq = last.getSeq() + 1;
+                after = lastKey(last);
+                upTo = null;
+            } else {
+                seq = last.getSeq();
+                after = afterKey(last);
+                upTo = lastKey(last); // read again: the same range as the first attempt
+            }
+            try (MonthLocks lock = MonthLocks.acquire(dataSource, List.of(month), true, BatchWriter.MONTH_LOCK_WAIT)) {
+                CurrentCosts.Chunk chunk = CurrentCosts.read(clickHouse, range[0], range[1], after, upTo, this.chunk,
+                        request, runId);
+                if (chunk.last() == null) {
+                    if (upTo == null) {
+                        return; // the month is done
+                    }
+                    chunk = new CurrentCosts.Chunk(List.of(), upTo);
+                }
+                if (upTo == null) {
+                    claim(runId, month, seq, after, chunk.last());
+                } else {
+                    db.update(USAGE_REPRICE_CHUNK).set(USAGE_REPRICE_CHUNK.ATTEMPTS, USAGE_REPRICE_CHUNK.ATTEMPTS.plus(1))
+                            .where(USAGE_REPRICE_CHUNK.RUN_ID.eq(runId)).and(USAGE_REPRICE_CHUNK.MONTH.eq(month))
+                            .and(USAGE_REPRICE_CHUNK.SEQ.eq(seq)).execute();
+                }
+                Priced priced = price(chunk);
+                appendOnce(runId, month, seq, range, after, chunk.last(), priced.adjustments(), adjustedAt);
+                record(runId, month, seq, range, after, chunk.last(), priced.summary());
+                examined.accept(priced.summary().eventsExamined());
+            }
+        }
+    }
+
+    /** Fixes a new chunk's key range before anything of it is sent. */
+    private void claim(long runId, int month, int seq, CurrentCosts.Key after, CurrentCosts.Key last) {
+        db.insertInto(USAGE_REPRICE_CHUNK)
+                .set(USAGE_REPRICE_CHUNK.RUN_ID, runId).set(USAGE_REPRICE_CHUNK.MONTH, month)
+                .set(USAGE_REPRICE_CHUNK.SEQ, seq)
+                .set(USAGE_REPRICE_CHUNK.AFTER_USER, after == null ? null : after.user())
+                .set(USAGE_REPRICE_CHUNK.AFTER_WORKSPACE, after == null ? null : after.workspace())
+                .set(USAGE_REPRICE_CHUNK.AFTER_TIME, after == null ? null : after.time().atOffset(ZoneOffset.UTC))
+                .set(USAGE_REPRICE_CHUNK.AFTER_EVENT, after == null ? null : after.event())
+                .set(USAGE_REPRICE_CHUNK.LAST_USER, last.user()).set(USAGE_REPRICE_CHUNK.LAST_WORKSPACE, last.workspace())
+                .set(USAGE_REPRICE_CHUNK.LAST_TIME, last.time().atOffset(ZoneOffset.UTC))
+                .set(USAGE_REPRICE_CHUNK.LAST_EVENT, last.event())
+                .set(USAGE_REPRICE_CHUNK.ATTEMPTS, 1)
+                .execute();
+    }
+
+    private static CurrentCosts.Key afterKey(dev.tokenledger.postgres.schema.tables.records.UsageRepriceChunkRecord c) {
+        return c.getAfterUser() == null ? null : new CurrentCosts.Key(c.getAfterUser(), c.getAfterWorkspace(),
+                c.getAfterTime().toInstant(), c.getAfterEvent());
+    }
+
+    private static CurrentCosts.Key lastKey(dev.tokenledger.postgres.schema.tables.records.UsageRepriceChunkRecord c) {
+        return new CurrentCosts.Key(c.getLastUser(), c.getLastWorkspace(), c.getLastTime().toInstant(), c.getLastEvent());
+    }
+
     /**
-     * The days of a run that hold events its filter may select, fixed (in usage_reprice_day) when the run first
-     * starts, so a resumed run goes through exactly the same days. A day without such events is skipped: a
-     * back-pricing run over 13 months reads only the days that matter.
+     * Appends a chunk's adjustments unless ClickHouse already holds this run's adjustments of the chunk's range (an
+     * earlier attempt's insert arrived, and the run died before recording it).
      */
-    private List<LocalDate> plan(long runId, RepriceRequest request) {
-        if (!db.fetchExists(USAGE_REPRICE_DAY, USAGE_REPRICE_DAY.RUN_ID.eq(runId))) {
-            List<LocalDate> days = candidateDays(request);
-            db.transaction(tx -> {
-                for (LocalDate d : days) {
-                    tx.dsl().insertInto(USAGE_REPRICE_DAY).set(USAGE_REPRICE_DAY.RUN_ID, runId)
-                            .set(USAGE_REPRICE_DAY.DAY, d).onConflictDoNothing().execute();
-                }
-                if (days.isEmpty()) { // marks the run planned: nothing to do
-                    tx.dsl().update(USAGE_REPRICE_RUN).set(USAGE_REPRICE_RUN.STATUS, "running")
-                            .where(USAGE_REPRICE_RUN.RUN_ID.eq(runId)).execute();
-                }
-            });
-        }
-        return db.select(USAGE_REPRICE_DAY.DAY).from(USAGE_REPRICE_DAY).where(USAGE_REPRICE_DAY.RUN_ID.eq(runId))
-                .orderBy(USAGE_REPRICE_DAY.DAY).fetch(USAGE_REPRICE_DAY.DAY);
-    }
-
-    /** The days of the request's range that hold events its filter may select. */
-    private List<LocalDate> candidateDays(RepriceRequest request) {
-        Map<String, String> params = new LinkedHashMap<>();
-        String where = CurrentCosts.candidates(request, params);
-        params.put("from", request.from() + " 00:00:00.000");
-        params.put("to", request.to().plusDays(1) + " 00:00:00.000");
-        List<LocalDate> days = new ArrayList<>();
-        for (Row r : clickHouse.query("SELECT DISTINCT toString(toDate(u.event_time)) AS d FROM llm_usage AS u"
-                + " WHERE u.event_time >= {from:DateTime64(3, 'UTC')} AND u.event_time < {to:DateTime64(3, 'UTC')}"
-                + where + " ORDER BY d", params)) {
-            days.add(LocalDate.parse(r.string("d")));
-        }
-        return days;
-    }
-
-    /** Number of days a run plans to go through (its progress bar's length; the whole range before it is planned). */
-    private int days(long runId, RepriceRequest r) {
-        int planned = db.fetchCount(USAGE_REPRICE_DAY, USAGE_REPRICE_DAY.RUN_ID.eq(runId));
-        return planned > 0 ? planned : (int) ChronoUnit.DAYS.between(r.from(), r.to()) + 1;
-    }
-
-    /** One day of a run: appended once, then recorded. */
-    private void runDay(long runId, RepriceRequest request, LocalDate day, Instant adjustedAt) {
-        if (db.fetchExists(USAGE_REPRICE_DAY, USAGE_REPRICE_DAY.RUN_ID.eq(runId).and(USAGE_REPRICE_DAY.DAY.eq(day))
-                .and(USAGE_REPRICE_DAY.DONE_AT.isNotNull()))) {
+    private void appendOnce(long runId, int month, int seq, Instant[] range, CurrentCosts.Key after,
+                            CurrentCosts.Key last, List<Adjustment> adjustments, Instant adjustedAt) {
+        long already = adjustmentsOfRun(runId, range, after, last);
+        if (already > 0) {
+            LOG.info("reprice run {} month {} chunk {}: its {} adjustment(s) reached ClickHouse before the run stopped;"
+                    + " recording them", runId, month, seq, already);
             return;
         }
-        int month = day.getYear() * 100 + day.getMonthValue();
-        try (MonthLocks lock = MonthLocks.acquire(dataSource, List.of(month), true, BatchWriter.MONTH_LOCK_WAIT)) {
-            db.update(USAGE_REPRICE_DAY).set(USAGE_REPRICE_DAY.ATTEMPTS, USAGE_REPRICE_DAY.ATTEMPTS.plus(1))
-                    .where(USAGE_REPRICE_DAY.RUN_ID.eq(runId)).and(USAGE_REPRICE_DAY.DAY.eq(day)).execute();
-            Priced priced = price(day, request, runId);
-            long already = adjustmentsOfRun(runId, day);
-            if (already == 0 && !priced.adjustments().isEmpty()) {
-                byte[] rows = Adjustment.encode(priced.adjustments(), runId, adjustedAt);
-                String token = "tokenledger/usage_reprice/v1/" + identity.requireMatch() + "/run-" + runId + "/" + day
-                        + "/" + priced.adjustments().size() + "-" + sha256(rows).substring(0, 16);
-                clickHouse.insert(new InsertBatch(Rollups.ADJUSTMENTS, rows, priced.adjustments().size(), token,
-                        BatchWriter.INSERT_SETTINGS));
-                long there = adjustmentsOfRun(runId, day);
-                if (there == 0) {
-                    // The token reached the deduplication log without its part (ClickHouse died in between): every
-                    // re-send is dropped. Written into the table directly; the rollup repair adds them to the rollup.
-                    LOG.warn("reprice run {} day {}: ClickHouse acknowledged {} adjustment(s) but holds none; writing"
-                            + " them into {} directly", runId, day, priced.adjustments().size(), Rollups.ADJUSTMENTS);
-                    attachDirectly(runId, day, rows, priced.adjustments().size(), token);
-                } else if (there != priced.adjustments().size()) {
-                    throw new IllegalStateException("reprice run " + runId + " day " + day + ": ClickHouse holds "
-                            + there + " of its " + priced.adjustments().size() + " adjustments after the insert");
-                }
-            } else if (already > 0) {
-                LOG.info("reprice run {} day {}: its {} adjustment(s) reached ClickHouse before the run stopped;"
-                        + " recording them", runId, day, already);
-            }
-            record(runId, day, priced.summary());
+        if (adjustments.isEmpty()) {
+            return;
+        }
+        byte[] rows = Adjustment.encode(adjustments, runId, adjustedAt);
+        String token = "tokenledger/usage_reprice/v1/" + identity.requireMatch() + "/run-" + runId + "/" + month + "/"
+                + seq + "/" + adjustments.size() + "-" + sha256(rows).substring(0, 16);
+        clickHouse.insert(new InsertBatch(Rollups.ADJUSTMENTS, rows, adjustments.size(), token,
+                BatchWriter.INSERT_SETTINGS));
+        long there = adjustmentsOfRun(runId, range, after, last);
+        if (there == 0) {
+            // The token reached the deduplication log without its part (ClickHouse died in between): every re-send
+            // is dropped. Written into the table directly; the rollup repair adds them to the rollup.
+            LOG.warn("reprice run {} month {} chunk {}: ClickHouse acknowledged {} adjustment(s) but holds none;"
+                    + " writing them into {} directly", runId, month, seq, adjustments.size(), Rollups.ADJUSTMENTS);
+            attachDirectly(runId, month, seq, rows, adjustments.size(), token);
+        } else if (there != adjustments.size()) {
+            throw new IllegalStateException("reprice run " + runId + " month " + month + " chunk " + seq
+                    + ": ClickHouse holds " + there + " of its " + adjustments.size() + " adjustments after the insert");
         }
     }
 
     /**
-     * Records a day as done from what ClickHouse holds for it (so PostgreSQL's record and ClickHouse agree by
-     * construction, and a resumed day counts what its first attempt appended).
+     * Records a chunk as done from what ClickHouse holds for it (so PostgreSQL's record and ClickHouse agree by
+     * construction, and a resumed chunk counts what its first attempt appended), per event day.
      */
-    private void record(long runId, LocalDate day, Summary priced) {
-        long examined = priced.eventsExamined();
-        BigDecimal costBefore = priced.costBefore();
-        StringBuilder select = new StringBuilder("SELECT count() AS adjusted");
+    private void record(long runId, int month, int seq, Instant[] range, CurrentCosts.Key after, CurrentCosts.Key last,
+                        Summary priced) {
+        Map<String, String> params = new HashMap<>();
+        String where = CurrentCosts.range(range[0], range[1], after, last, params, "");
+        params.put("run", Long.toString(runId));
+        StringBuilder select = new StringBuilder("SELECT toString(toDate(event_time)) AS day, count() AS adjusted");
         for (Measure m : Measure.values()) {
             if (m.adjustable()) {
                 select.append(", ").append(m.adjustmentAggregate()).append(" AS ").append(m.column());
             }
         }
-        Row sums = clickHouse.query(select + " FROM llm_usage_adjustment WHERE run_id = {run:UInt64}"
-                + " AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}",
-                dayParams(runId, day)).getFirst();
-        BigDecimal delta = sums.decimal(Measure.COST_USD.column());
-        var update = db.update(USAGE_REPRICE_DAY)
-                .set(USAGE_REPRICE_DAY.DONE_AT, clock.instant().atOffset(ZoneOffset.UTC))
-                .set(USAGE_REPRICE_DAY.EVENTS_EXAMINED, examined)
-                .set(USAGE_REPRICE_DAY.EVENTS_ADJUSTED, sums.int64("adjusted"))
-                .set(USAGE_REPRICE_DAY.COST_BEFORE, costBefore)
-                .set(USAGE_REPRICE_DAY.COST_AFTER, costBefore.add(delta == null ? BigDecimal.ZERO : delta))
-                .set(USAGE_REPRICE_DAY.UNPRICED_BEFORE, priced.unpricedBefore())
-                .set(USAGE_REPRICE_DAY.UNPRICED_AFTER, priced.unpricedBefore()
-                        + sums.int64(Measure.UNPRICED_EVENTS.column()));
-        for (Measure m : Measure.values()) {
-            if (m.adjustable()) {
-                BigDecimal v = sums.decimal(m.column());
-                update = update.set(DSL.field(DSL.name(m.column()), SQLDataType.NUMERIC), v == null ? BigDecimal.ZERO : v);
-            }
+        List<Row> days = clickHouse.query(select + " FROM llm_usage_adjustment WHERE " + where
+                + " AND run_id = {run:UInt64} GROUP BY day ORDER BY day", params);
+        BigDecimal delta = BigDecimal.ZERO;
+        long adjusted = 0;
+        long unpricedDelta = 0;
+        for (Row d : days) {
+            delta = delta.add(d.decimal(Measure.COST_USD.column()));
+            adjusted += d.int64("adjusted");
+            unpricedDelta += d.int64(Measure.UNPRICED_EVENTS.column());
         }
-        update.where(USAGE_REPRICE_DAY.RUN_ID.eq(runId)).and(USAGE_REPRICE_DAY.DAY.eq(day)).execute();
+        long adjustedTotal = adjusted;
+        BigDecimal costAfter = priced.costBefore().add(delta);
+        long unpricedAfter = priced.unpricedBefore() + unpricedDelta;
+        db.transaction(tx -> {
+            for (Row d : days) {
+                var insert = tx.dsl().insertInto(USAGE_REPRICE_DAY)
+                        .set(USAGE_REPRICE_DAY.RUN_ID, runId).set(USAGE_REPRICE_DAY.MONTH, month)
+                        .set(USAGE_REPRICE_DAY.SEQ, seq).set(USAGE_REPRICE_DAY.DAY, LocalDate.parse(d.string("day")))
+                        .set(USAGE_REPRICE_DAY.ADJUSTED, d.int64("adjusted"));
+                for (Measure m : Measure.values()) {
+                    if (m.adjustable()) {
+                        insert = insert.set(DSL.field(DSL.name(m.column()), SQLDataType.NUMERIC), d.decimal(m.column()));
+                    }
+                }
+                insert.onConflictDoNothing().execute();
+            }
+            tx.dsl().update(USAGE_REPRICE_CHUNK)
+                    .set(USAGE_REPRICE_CHUNK.DONE_AT, clock.instant().atOffset(ZoneOffset.UTC))
+                    .set(USAGE_REPRICE_CHUNK.EVENTS_EXAMINED, priced.eventsExamined())
+                    .set(USAGE_REPRICE_CHUNK.EVENTS_ADJUSTED, adjustedTotal)
+                    .set(USAGE_REPRICE_CHUNK.COST_BEFORE, priced.costBefore())
+                    .set(USAGE_REPRICE_CHUNK.COST_AFTER, costAfter)
+                    .set(USAGE_REPRICE_CHUNK.UNPRICED_BEFORE, priced.unpricedBefore())
+                    .set(USAGE_REPRICE_CHUNK.UNPRICED_AFTER, unpricedAfter)
+                    .where(USAGE_REPRICE_CHUNK.RUN_ID.eq(runId)).and(USAGE_REPRICE_CHUNK.MONTH.eq(month))
+                    .and(USAGE_REPRICE_CHUNK.SEQ.eq(seq)).execute();
+        });
     }
 
-    private long adjustmentsOfRun(long runId, LocalDate day) {
-        return clickHouse.query(ADJUSTMENTS_OF_RUN, dayParams(runId, day)).getFirst().int64("n");
+    private long adjustmentsOfRun(long runId, Instant[] range, CurrentCosts.Key after, CurrentCosts.Key last) {
+        Map<String, String> params = new HashMap<>();
+        String where = CurrentCosts.range(range[0], range[1], after, last, params, "");
+        params.put("run", Long.toString(runId));
+        return clickHouse.query("SELECT count() AS n FROM llm_usage_adjustment WHERE " + where
+                + " AND run_id = {run:UInt64}", params).getFirst().int64("n");
     }
 
-    private static Map<String, String> dayParams(long runId, LocalDate day) {
-        return Map.of("run", Long.toString(runId), "from", day + " 00:00:00.000", "to", day.plusDays(1) + " 00:00:00.000");
-    }
-
-    private void attachDirectly(long runId, LocalDate day, byte[] rows, int count, String token) {
-        int month = day.getYear() * 100 + day.getMonthValue();
-        String staging = Rollups.ADJUSTMENTS + "_repair_" + runId + "_" + day.toString().replace("-", "");
+    private void attachDirectly(long runId, int month, int seq, byte[] rows, int count, String token) {
+        String staging = Rollups.ADJUSTMENTS + "_repair_" + runId + "_" + month + "_" + seq;
         clickHouse.execute("DROP TABLE IF EXISTS " + staging);
         clickHouse.execute("CREATE TABLE " + staging + " AS " + Rollups.ADJUSTMENTS);
         try {
@@ -469,18 +567,21 @@ public final class Repricer {
         }
     }
 
-    /** The day's events (as the filter selects them) with their current and new cost, and the adjustments. */
+    /** A chunk's selected events with their current and new cost, and the adjustments. */
     private record Priced(List<Adjustment> adjustments, Summary summary) {
     }
 
-    private Priced price(LocalDate day, RepriceRequest request, long runId) {
+    private Priced price(CurrentCosts.Chunk chunk) {
         List<Adjustment> adjustments = new ArrayList<>();
         long examined = 0;
         BigDecimal before = BigDecimal.ZERO;
         BigDecimal after = BigDecimal.ZERO;
         long unpricedBefore = 0;
         long unpricedAfter = 0;
-        for (CurrentCosts.Event e : CurrentCosts.read(clickHouse, day, request, runId)) {
+        for (CurrentCosts.Event e : chunk.events()) {
+            if (!e.selected()) {
+                continue;
+            }
             examined++;
             EventCost next = pricer.price(e.event());
             if (e.current().total() == null) {
@@ -554,18 +655,18 @@ public final class Repricer {
     }
 
     private Run run(UsageRepriceRunRecord r) {
-        var totals = db.select(DSL.count(), DSL.sum(USAGE_REPRICE_DAY.EVENTS_EXAMINED),
-                        DSL.sum(USAGE_REPRICE_DAY.EVENTS_ADJUSTED), DSL.sum(USAGE_REPRICE_DAY.COST_BEFORE),
-                        DSL.sum(USAGE_REPRICE_DAY.COST_AFTER), DSL.sum(USAGE_REPRICE_DAY.UNPRICED_BEFORE),
-                        DSL.sum(USAGE_REPRICE_DAY.UNPRICED_AFTER))
-                .from(USAGE_REPRICE_DAY)
-                .where(USAGE_REPRICE_DAY.RUN_ID.eq(r.getRunId())).and(USAGE_REPRICE_DAY.DONE_AT.isNotNull())
+        var totals = db.select(DSL.count(), DSL.sum(USAGE_REPRICE_CHUNK.EVENTS_EXAMINED),
+                        DSL.sum(USAGE_REPRICE_CHUNK.EVENTS_ADJUSTED), DSL.sum(USAGE_REPRICE_CHUNK.COST_BEFORE),
+                        DSL.sum(USAGE_REPRICE_CHUNK.COST_AFTER), DSL.sum(USAGE_REPRICE_CHUNK.UNPRICED_BEFORE),
+                        DSL.sum(USAGE_REPRICE_CHUNK.UNPRICED_AFTER))
+                .from(USAGE_REPRICE_CHUNK)
+                .where(USAGE_REPRICE_CHUNK.RUN_ID.eq(r.getRunId())).and(USAGE_REPRICE_CHUNK.DONE_AT.isNotNull())
                 .fetchSingle();
         return new Run(r.getRunId(), r.getRequestedBy(), r.getReason(), r.getFromDay(), r.getToDay(),
                 List.of(r.getModels()), r.getIncludeUnpriced(), r.getWorkspaceId(), r.getStatus(),
                 r.getCreatedAt().toInstant(), r.getStartedAt() == null ? null : r.getStartedAt().toInstant(),
                 r.getFinishedAt() == null ? null : r.getFinishedAt().toInstant(), r.getError(), totals.value1(),
-                days(r.getRunId(), request(r)), longOf(totals.value2()), longOf(totals.value3()), decimalOf(totals.value4()),
+                r.getEventsInRange() == null ? 0 : r.getEventsInRange(), longOf(totals.value2()), longOf(totals.value3()), decimalOf(totals.value4()),
                 decimalOf(totals.value5()), longOf(totals.value6()), longOf(totals.value7()));
     }
 

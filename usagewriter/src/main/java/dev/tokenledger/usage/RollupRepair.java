@@ -1,7 +1,7 @@
 package dev.tokenledger.usage;
 
 import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
-import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_CHUNK;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_ROLLUP_REPAIR;
 
 import dev.tokenledger.clickhouse.ClickHouse;
@@ -123,7 +123,7 @@ public final class RollupRepair {
 
     /**
      * What may still send a block into the month: batches with events in it that an attempt started on and that
-     * are not marked written, and reprice days of it that an attempt started on and that are not done.
+     * are not marked written, and reprice chunks of it that an attempt started on and that are not done.
      */
     private List<String> halfWritten(LocalDate first) {
         List<String> out = new ArrayList<>();
@@ -133,11 +133,11 @@ public final class RollupRepair {
                 .and(USAGE_BATCH.MAX_EVENT_TIME.ge(first.atStartOfDay().atOffset(ZoneOffset.UTC)))
                 .orderBy(USAGE_BATCH.BATCH_ID).limit(20)
                 .forEach(r -> out.add("batch " + r.value1()));
-        db.select(USAGE_REPRICE_DAY.RUN_ID, USAGE_REPRICE_DAY.DAY).from(USAGE_REPRICE_DAY)
-                .where(USAGE_REPRICE_DAY.DONE_AT.isNull()).and(USAGE_REPRICE_DAY.ATTEMPTS.gt(0))
-                .and(USAGE_REPRICE_DAY.DAY.ge(first)).and(USAGE_REPRICE_DAY.DAY.lt(first.plusMonths(1)))
-                .orderBy(USAGE_REPRICE_DAY.RUN_ID, USAGE_REPRICE_DAY.DAY).limit(20)
-                .forEach(r -> out.add("reprice run " + r.value1() + " day " + r.value2()));
+        db.select(USAGE_REPRICE_CHUNK.RUN_ID, USAGE_REPRICE_CHUNK.SEQ).from(USAGE_REPRICE_CHUNK)
+                .where(USAGE_REPRICE_CHUNK.DONE_AT.isNull()).and(USAGE_REPRICE_CHUNK.ATTEMPTS.gt(0))
+                .and(USAGE_REPRICE_CHUNK.MONTH.eq(first.getYear() * 100 + first.getMonthValue()))
+                .orderBy(USAGE_REPRICE_CHUNK.RUN_ID, USAGE_REPRICE_CHUNK.SEQ).limit(20)
+                .forEach(r -> out.add("reprice run " + r.value1() + " chunk " + r.value2()));
         return out;
     }
 

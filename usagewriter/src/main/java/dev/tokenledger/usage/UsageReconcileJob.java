@@ -2,7 +2,7 @@ package dev.tokenledger.usage;
 
 import static dev.tokenledger.postgres.schema.Tables.USAGE_BATCH;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_RECONCILE_STATE;
-import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
+import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_CHUNK;
 
 import java.time.Duration;
 import java.time.InstantSource;
@@ -73,10 +73,10 @@ public final class UsageReconcileJob implements JobRequestHandler<UsageReconcile
                 .forEach(r -> months.addAll(monthsBetween(utcDay(r.value1()), utcDay(r.value2()))));
         // Months that reprice runs appended adjustments to since the last run (their view feeds the rollups too).
         var lastRun = state.get(USAGE_RECONCILE_STATE.LAST_RUN_AT);
-        db.selectDistinct(USAGE_REPRICE_DAY.DAY).from(USAGE_REPRICE_DAY)
-                .where(USAGE_REPRICE_DAY.DONE_AT.isNotNull())
-                .and(lastRun == null ? DSL.trueCondition() : USAGE_REPRICE_DAY.DONE_AT.ge(lastRun))
-                .forEach(r -> months.add(r.value1().getYear() * 100 + r.value1().getMonthValue()));
+        db.selectDistinct(USAGE_REPRICE_CHUNK.MONTH).from(USAGE_REPRICE_CHUNK)
+                .where(USAGE_REPRICE_CHUNK.DONE_AT.isNotNull())
+                .and(lastRun == null ? DSL.trueCondition() : USAGE_REPRICE_CHUNK.DONE_AT.ge(lastRun))
+                .forEach(r -> months.add(r.value1()));
 
         List<RollupRepair.Outcome> repairs = new ArrayList<>();
         List<Integer> stillDirty = new ArrayList<>();

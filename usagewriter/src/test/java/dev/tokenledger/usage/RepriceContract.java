@@ -70,7 +70,7 @@ abstract class RepriceContract {
                 .isEqualTo(RefreshOutcome.APPLIED);
         EventPricer pricer = new PricingEventPricer(pricing);
         pipeline = TestPipeline.manual(postgres, clickHouse, WriterSettings.DEFAULTS, pricer);
-        repricer = new Repricer(postgres.dataSource(), clickHouse, pricer, null, InstantSource.system());
+        repricer = new Repricer(postgres.dataSource(), clickHouse, pricer, null, InstantSource.system(), 7); // many chunks
         pricing.onPriceChange(change -> repricer.backPrice(change).ifPresent(queued::add)); // as the service wires it
     }
 

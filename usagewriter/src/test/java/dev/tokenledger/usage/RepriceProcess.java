@@ -9,7 +9,7 @@ import java.time.InstantSource;
 /**
  * A reprice run in a JVM of its own, for the chaos scenario that kills it with SIGKILL. Arguments: PostgreSQL
  * JDBC URL, ClickHouse HTTP endpoint, ClickHouse database, run id, price factor (the new prices are the fixed test
- * rates times it). Prints READY when it starts working and DONE when the run is done.
+ * rates times it), in chunks of 500 events. Prints READY when it starts working and DONE when the run is done.
  */
 public final class RepriceProcess {
     private RepriceProcess() {
@@ -19,13 +19,14 @@ public final class RepriceProcess {
         PostgresDatabase postgres = PostgresDatabase.open(PostgresSettings.server(args[0], "postgres", null));
         ServerClickHouse clickHouse = ServerClickHouse.open(ServerClickHouse.Settings.of(args[1], "default", "",
                 args[2]).withCompressServerResponse(false));
+        // Small chunks: the kills land between chunks, inside one, and right after an insert.
         Repricer repricer = new Repricer(postgres.dataSource(), clickHouse, new FixedRatePricer(new BigDecimal(args[4])),
-                null, InstantSource.system());
+                null, InstantSource.system(), 500);
         System.out.println("READY");
         System.out.flush();
         while (true) {
             try {
-                repricer.run(Long.parseLong(args[3]), day -> System.out.println("day " + day));
+                repricer.run(Long.parseLong(args[3]), n -> System.out.println("chunk of " + n + " event(s) done"));
                 break;
             } catch (IllegalStateException e) {
                 // A killed predecessor's session still holds the run lock for a moment: try again.

@@ -29,13 +29,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Re-pricing written usage at scale (issue 14): {@value #FULL_ROWS} events in llm_usage (quick: {@value #QUICK_ROWS})
  * generated inside ClickHouse as in the queries scenario, at synthetic per-model rates, then re-priced against the
  * ledger's price book (the bundled LiteLLM snapshot) by {@link Repricer}: a run over the whole range, every event
- * examined, an adjustment appended for each whose cost moved. Against it, in the same run, the naive design: the same
+ * examined (month by month, in chunks of the table's sort order), an adjustment appended for each whose cost moved. Against it, in the same run, the naive design: the same
  * correction as ClickHouse {@code ALTER TABLE … UPDATE} mutations (one per model) on a copy of the same rows.
  *
  * <p>Also measured, to say what limits the run: a dry run (read and price, nothing written), the pricer alone on
@@ -141,12 +140,12 @@ final class RepriceScenario implements Scenario {
             }
 
             // The run: read, price, append the adjustments, record each day.
-            AtomicInteger daysDone = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicLong examinedSoFar = new java.util.concurrent.atomic.AtomicLong();
             progress.step("re-pricing " + String.format(Locale.US, "%,d", rows) + " events (first run)",
-                    () -> daysDone.get() + " of " + range.int64("days") + " days");
+                    () -> String.format(Locale.US, "%,d events examined", examinedSoFar.get()));
             Map<String, Long> threads0 = CpuMeter.threadTicks();
             Phase first = Phase.start(meter, threads, timed);
-            Repricer.Run run = repricer.run(repricer.start(request).runId(), daysDone::set);
+            Repricer.Run run = repricer.run(repricer.start(request).runId(), examinedSoFar::addAndGet);
             first = first.stop(meter, threads, timed);
             Map<String, Object> shares = CpuMeter.threadShares(threads0, CpuMeter.threadTicks());
             long adjustments = ch.query("SELECT count() AS n FROM llm_usage_adjustment").getFirst().int64("n");
@@ -163,12 +162,12 @@ final class RepriceScenario implements Scenario {
             }
 
             // The steady state: nothing changed since.
-            AtomicInteger daysAgain = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicLong examinedAgain = new java.util.concurrent.atomic.AtomicLong();
             progress.step("re-pricing the same range again (nothing changed)",
-                    () -> daysAgain.get() + " of " + range.int64("days") + " days");
+                    () -> String.format(Locale.US, "%,d events examined", examinedAgain.get()));
             Phase second = Phase.start(meter, threads, timed);
             Repricer.Run again = repricer.run(repricer.start(new RepriceRequest(from, to, List.of(), false, null,
-                    "bench: nothing changed since", "bench")).runId(), daysAgain::set);
+                    "bench: nothing changed since", "bench")).runId(), examinedAgain::addAndGet);
             second = second.stop(meter, threads, timed);
             if (again.eventsExamined() != rows || again.eventsAdjusted() != 0) {
                 throw new IllegalStateException("the second run examined " + again.eventsExamined() + " and adjusted "
@@ -181,12 +180,10 @@ final class RepriceScenario implements Scenario {
             // Where the time goes: the pricer alone, and ClickHouse producing the columns alone.
             progress.step("timing the pricer alone (events in memory)");
             double priceNs = priceNanos(ch, pricing, (int) Math.min(rows, ctx.count(50_000, 200_000)));
-            progress.step("timing ClickHouse producing the events' columns, a day at a time (FORMAT Null)");
+            progress.step("timing ClickHouse producing the events' columns in sort order, a month at a time (FORMAT Null)");
             double engineDaysSeconds = engineRead(ch, from, to, true);
             progress.step("timing ClickHouse producing the events' columns in one pass (FORMAT Null)");
             double engineOnePassSeconds = engineRead(ch, from, to, false);
-            Map<String, Object> dayRead = dayRead(ch, from.plusDays(ChronoUnit.DAYS.between(from, to) / 2));
-            data.put("one_day_read", dayRead);
 
             // The naive design on the copy.
             Map<String, Object> naive = new LinkedHashMap<>();
@@ -234,7 +231,7 @@ final class RepriceScenario implements Scenario {
                     100 * first.clickHouse().clickHouseSeconds() / first.seconds(), "%", Figure.Better.LOWER));
             result.add(Figure.of("engine_one_pass_events_per_s", "ClickHouse handing over the columns in one pass"
                     + " (FORMAT Null): events/s", rows / engineOnePassSeconds, "events/s", Figure.Better.HIGHER)
-                    .baseline(rows / engineDaysSeconds, "a day at a time, as a run reads"));
+                    .baseline(rows / engineDaysSeconds, "in llm_usage's sort order, a month at a time, as a run reads"));
             result.add(Figure.of("price_ns", "pricing one event alone (in memory)", priceNs, "ns",
                     Figure.Better.LOWER));
             result.add(Figure.of("cpu_us_per_event", "CPU per event, first run (JVM incl. chDB + PostgreSQL)",
@@ -245,7 +242,7 @@ final class RepriceScenario implements Scenario {
             runs.put("dry_run", phase(dry, rows, summary.eventsAdjusted()));
             Map<String, Object> firstJson = phase(first, rows, run.eventsAdjusted());
             firstJson.put("run_id", run.runId());
-            firstJson.put("days", run.daysDone());
+            firstJson.put("chunks", run.chunksDone());
             firstJson.put("cost_before", run.costBefore().toPlainString());
             firstJson.put("cost_after", run.costAfter().toPlainString());
             firstJson.put("unpriced_before", summary.unpricedBefore());
@@ -270,7 +267,7 @@ final class RepriceScenario implements Scenario {
             profile.put("rest_us_per_event (building events, pricing, comparing, encoding, PostgreSQL)",
                     Latencies.round(rest * us));
             profile.put("pricing_alone_us_per_event", Latencies.round(priceNs / 1e3));
-            profile.put("engine_day_at_a_time_us_per_event (FORMAT Null, ORDER BY event_id)",
+            profile.put("engine_sort_order_by_month_us_per_event (FORMAT Null, ORDER BY the sort key)",
                     Latencies.round(engineDaysSeconds * us));
             profile.put("engine_one_pass_us_per_event (FORMAT Null, no order)", Latencies.round(engineOnePassSeconds * us));
             profile.put("dry_run_us_per_event", Latencies.round(dry.seconds() * us));
@@ -286,17 +283,16 @@ final class RepriceScenario implements Scenario {
                             + " (%,.0f events/s)", rows, range.int64("days"), first.seconds(), runRate,
                     run.eventsAdjusted(), second.seconds(), againRate, dry.seconds(), mutations.seconds(), naiveRate));
             result.note(String.format(Locale.US, "first run, per event %.2f µs: ClickHouse reads %.2f (the engine"
-                            + " alone, a day at a time: %.2f; in one pass: %.2f), inserts %.2f, per-day checks %.2f;"
+                            + " alone, in sort order: %.2f; in one pass: %.2f), inserts %.2f, per-chunk checks %.2f;"
                             + " the rest %.2f (pricing alone %.2f); the run's thread was on CPU %.0f%% of the time,"
                             + " the JVM (incl. chDB) used %.2f cores", first.seconds() * us, f.seconds("reads") * us,
                     engineDaysSeconds * us, engineOnePassSeconds * us, f.seconds("inserts") * us,
                     (f.seconds("small_queries") + f.seconds("statements")) * us, rest * us, priceNs / 1e3,
                     100.0 * first.threadCpuNanos() / first.nanos(), first.jvmCpuNanos() / (double) first.nanos()));
-            long dayEvents = (Long) dayRead.get("events");
-            result.note(String.format(Locale.US, "one day's read (%s): ClickHouse reads %,d rows (%,d MB) to hand over"
-                            + " %,d events: llm_usage is sorted by user first, so a day's events lie in every granule"
-                            + " of its month (%,d rows)", dayRead.get("day"), (Long) dayRead.get("rows_read"),
-                    (Long) dayRead.get("bytes_read") >> 20, dayEvents, (Long) dayRead.get("month_rows")));
+            result.note("a run reads each month in chunks of " + String.format(Locale.US, "%,d", Repricer.CHUNK)
+                    + " events in llm_usage's sort order (user, workspace, time, event), each a key range: ClickHouse"
+                    + " reads about 1.2 rows per event handed over; reading a day at a time read its whole month per day"
+                    + " (llm_usage is sorted by user first), 25 times the table over a month");
             result.note("checked: " + sampled + " sampled events cost what the book prices them now (written +"
                     + " adjustments); the second run adjusted 0; the mutated copy has the ledger's cost per model");
         }
@@ -503,17 +499,18 @@ final class RepriceScenario implements Scenario {
 
     /**
      * Seconds ClickHouse takes to produce every column a re-price needs of every event in the range, into nothing
-     * ({@code FORMAT Null}): the engine's share of reading, whatever the client does after. {@code byDay}: a query
-     * per day in event_id order, as a run reads; else one query over the range, in no order.
+     * ({@code FORMAT Null}): the engine's share of reading, whatever the client does after. {@code inOrder}: a query
+     * per month in the table's sort order, as a run reads it (in chunks); else one query over the range, in no order.
      */
-    private static double engineRead(ClickHouse ch, LocalDate from, LocalDate to, boolean byDay) {
+    private static double engineRead(ClickHouse ch, LocalDate from, LocalDate to, boolean inOrder) {
         String sql = "SELECT " + READ_COLUMNS + " FROM llm_usage"
                 + " WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}"
-                + (byDay ? " ORDER BY event_id" : "") + " FORMAT Null";
+                + (inOrder ? " ORDER BY user_id, workspace_id, event_time, event_id SETTINGS max_threads = 1,"
+                        + " max_block_size = 8192, read_in_order_use_buffering = 0" : "") + " FORMAT Null";
         long t = System.nanoTime();
         try {
-            for (LocalDate d = from; !d.isAfter(to); d = byDay ? d.plusDays(1) : to.plusDays(1)) {
-                LocalDate end = byDay ? d.plusDays(1) : to.plusDays(1);
+            for (LocalDate d = from; !d.isAfter(to); d = inOrder ? d.withDayOfMonth(1).plusMonths(1) : to.plusDays(1)) {
+                LocalDate end = inOrder ? min(d.withDayOfMonth(1).plusMonths(1), to.plusDays(1)) : to.plusDays(1);
                 ch.queryTabSeparated(sql, Map.of("from", d + " 00:00:00.000", "to", end + " 00:00:00.000"));
             }
         } catch (RuntimeException e) {
@@ -523,26 +520,8 @@ final class RepriceScenario implements Scenario {
         return (System.nanoTime() - t) / 1e9;
     }
 
-    /**
-     * What ClickHouse reads to hand over one day's events with every column a re-price needs: rows and bytes read
-     * against the day's rows. llm_usage is sorted by user first, so a day's events lie in every granule of its month.
-     */
-    private static Map<String, Object> dayRead(ClickHouse ch, LocalDate day) throws Exception {
-        String sql = "SELECT count() AS n FROM llm_usage"
-                + " WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}"
-                + " AND NOT ignore(" + READ_COLUMNS + ")"
-                + " SETTINGS use_query_condition_cache = 0 FORMAT JSON";
-        com.fasterxml.jackson.databind.JsonNode out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                ch.queryTabSeparated(sql, Map.of("from", day + " 00:00:00.000", "to", day.plusDays(1)
-                        + " 00:00:00.000")));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("day", day.toString());
-        m.put("events", out.path("data").path(0).path("n").asLong());
-        m.put("rows_read", out.path("statistics").path("rows_read").asLong());
-        m.put("bytes_read", out.path("statistics").path("bytes_read").asLong());
-        m.put("month_rows", ch.query("SELECT count() AS n FROM llm_usage WHERE toYYYYMM(event_time) = {m:UInt32}",
-                Map.of("m", Integer.toString(day.getYear() * 100 + day.getMonthValue()))).getFirst().int64("n"));
-        return m;
+    private static LocalDate min(LocalDate a, LocalDate b) {
+        return a.isBefore(b) ? a : b;
     }
 
     /**

@@ -107,7 +107,7 @@ class RepriceKillChaosTest {
                     String summary = "events " + events.size() + ", adjustments " + adjustments.int64("n")
                             + " (distinct events " + adjustments.int64("events") + "), delta "
                             + adjustments.decimal("delta").toPlainString() + " (expected " + expected.toPlainString()
-                            + "), run " + run.status() + " " + run.daysDone() + "/" + run.days() + " days, reconcile "
+                            + "), run " + run.status() + " in " + run.chunksDone() + " chunk(s), reconcile "
                             + (report.clean() ? "clean" : "NOT CLEAN " + report.differences());
                     System.out.println("[chaos] reprice-kill: " + summary + "; " + kills + " kills, " + took.toSeconds()
                             + " s");
