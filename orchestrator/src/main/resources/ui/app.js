@@ -183,6 +183,20 @@ function kpis(report) {
   document.body.dataset.totalCalls = String(calls);
 }
 
+/** Under the unpriced share: why those calls are unpriced, and how many priced calls carry a flag. */
+function pricingQuality(q) {
+  const sub = document.getElementById('unpriced-why');
+  if (!q) {
+    sub.textContent = 'cost unknown, not zero';
+    return;
+  }
+  const reasons = Object.entries(q.unpriced_by_reason).map(([r, n]) => `${r.replaceAll('_', ' ')} ${count(n)}`);
+  const flagged = Object.entries(q.flagged_by_flag).map(([f, n]) => `${f.replaceAll('_', ' ')} ${count(n)}`);
+  sub.textContent = (reasons.length ? reasons.join(' · ') : 'cost unknown, not zero')
+    + (flagged.length ? ' — flagged: ' + flagged.join(' · ') : '');
+  document.body.dataset.flaggedCalls = String(q.flagged_events);
+}
+
 /** What the strip shows of a check: its detail, or for dead letters just how many wait ("3 unresolved"). */
 function checkText(c) {
   if (c.name === 'dead_letters') {
@@ -239,7 +253,7 @@ async function render() {
   const started = performance.now();
   try {
     await fillChoices(filters);
-    const [byModel, byUser, byWorkspace, byAgent, series, ready, meta] = await Promise.all([
+    const [byModel, byUser, byWorkspace, byAgent, series, ready, meta, pricing] = await Promise.all([
       getJson('/v1/reports/model?' + query(filters, { limit: 1000 })),
       getJson('/v1/reports/user?' + query(filters, { limit: 10 })),
       getJson('/v1/reports/workspace?' + query(filters, { limit: 10 })),
@@ -247,8 +261,13 @@ async function render() {
       getJson('/v1/reports/timeseries?' + query(filters, { series: filters.stack })),
       getJson('/readyz').catch(() => null),
       getJson('/v1/meta').catch(() => null),
+      // Reasons and flags are kept per event, not per user or model: asked for only without those filters.
+      filters.user || filters.model ? Promise.resolve(null)
+        : getJson('/v1/reports/pricing?' + query({ from: filters.from, to: filters.to, workspace: filters.workspace }))
+          .catch(() => null),
     ]);
     kpis(byModel);
+    pricingQuality(pricing);
     costPerDay(series, filters);
     topBars('chart-model', byModel);
     topBars('chart-user', byUser);

@@ -188,6 +188,25 @@ abstract class ClickHouseBackendContract {
     }
 
     @Test
+    void theProbeKeepsExactlyLlmUsagesColumnsAndRulesAfterEveryMigration() {
+        String columns = "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = '%s'"
+                + " ORDER BY position";
+        assertThat(clickHouse.query(columns.formatted("llm_usage_probe")))
+                .extracting(r -> r.string("name") + " " + r.string("type"))
+                .containsExactlyElementsOf(clickHouse.query(columns.formatted("llm_usage")).stream()
+                        .map(r -> r.string("name") + " " + r.string("type")).toList());
+        String create = "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = '%s'";
+        String usage = clickHouse.query(create.formatted("llm_usage")).getFirst().string("create_table_query");
+        String probe = clickHouse.query(create.formatted("llm_usage_probe")).getFirst().string("create_table_query");
+        assertThat(constraints(probe)).isEqualTo(constraints(usage)).isNotEmpty();
+    }
+
+    private static List<String> constraints(String createTableQuery) {
+        return java.util.regex.Pattern.compile("CONSTRAINT (\\w+) CHECK").matcher(createTableQuery).results()
+                .map(m -> m.group(1)).sorted().toList();
+    }
+
+    @Test
     void migrationsAreIdempotent() {
         List<ClickHouseMigrations.Migration> again = new ClickHouseMigrations(clickHouse).migrate();
 
@@ -196,7 +215,7 @@ abstract class ClickHouseBackendContract {
                 .extracting(r -> r.string("version") + " " + r.string("name"))
                 .containsExactly("1 V1__llm_usage.sql", "2 V2__llm_usage_daily.sql", "3 V3__llm_usage_checks.sql",
                         "4 V4__tokenledger_installation.sql", "5 V5__llm_usage_lookups.sql",
-                        "6 V6__llm_usage_adjustment.sql");
+                        "6 V6__llm_usage_adjustment.sql", "7 V7__pricing_basis.sql");
     }
 
     @Test

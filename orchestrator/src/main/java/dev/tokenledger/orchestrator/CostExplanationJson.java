@@ -3,6 +3,7 @@ package dev.tokenledger.orchestrator;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.tokenledger.usage.CostExplanation;
+import dev.tokenledger.usage.EventCost;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -26,31 +27,40 @@ public record CostExplanationJson(UUID eventId, Instant eventTime, Map<String, O
 
     /**
      * A status and the price it came from, with the cost by component ({@code cost_usd} first); {@code cost} is
-     * null when unpriced.
+     * null when unpriced. {@code pricing_match} says how the model's name matched its price book key,
+     * {@code unpriced_reason} why there is no cost (null when priced), {@code pricing_flags} what to check.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Cost(String status, String pricingModel, Long pricingId, Long overrideId, Map<String, String> cost) {
+    public record Cost(String status, String pricingModel, Long pricingId, Long overrideId, String pricingMatch,
+                       String unpricedReason, List<String> pricingFlags, Map<String, String> cost) {
     }
 
     /** One correction: the run that appended it and why, the new status and price, the delta of every component. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Adjustment(long runId, String reason, String requestedBy, Instant adjustedAt, String status,
-                             String pricingModel, Long pricingId, Long overrideId, long unpricedDelta,
+                             String pricingModel, Long pricingId, Long overrideId, String pricingMatch,
+                             String unpricedReason, List<String> pricingFlags, long unpricedDelta,
                              Map<String, String> deltas) {
     }
 
     public static CostExplanationJson of(CostExplanation x) {
         List<Adjustment> adjustments = x.adjustments().stream().map(a -> new Adjustment(a.runId(), a.reason(),
                 a.requestedBy(), a.adjustedAt(), a.status(), blankToNull(a.pricingModel()), idOrNull(a.pricingId()),
-                idOrNull(a.overrideId()), a.unpricedDelta(), exact(a.deltas()))).toList();
+                idOrNull(a.overrideId()), blankToNull(a.basis().match()), blankToNull(a.basis().unpricedReason()),
+                flags(a.basis()), a.unpricedDelta(), exact(a.deltas()))).toList();
         CostExplanation.Entry last = x.adjustments().isEmpty() ? null : x.adjustments().getLast();
+        EventCost.Basis wb = x.writtenBasis();
         Cost written = new Cost(x.writtenStatus(), blankToNull(x.writtenPricingModel()), idOrNull(x.writtenPricingId()),
-                idOrNull(x.writtenOverrideId()), x.written().isEmpty() ? null : exact(x.written()));
+                idOrNull(x.writtenOverrideId()), blankToNull(wb.match()), blankToNull(wb.unpricedReason()), flags(wb),
+                x.written().isEmpty() ? null : exact(x.written()));
         Cost current = last == null
                 ? new Cost(x.currentStatus(), written.pricingModel(), written.pricingId(), written.overrideId(),
+                        written.pricingMatch(), written.unpricedReason(), written.pricingFlags(),
                         x.current().isEmpty() ? null : exact(x.current()))
                 : new Cost(x.currentStatus(), blankToNull(last.pricingModel()), idOrNull(last.pricingId()),
-                        idOrNull(last.overrideId()), x.current().isEmpty() ? null : exact(x.current()));
+                        idOrNull(last.overrideId()), blankToNull(last.basis().match()),
+                        blankToNull(last.basis().unpricedReason()), flags(last.basis()),
+                        x.current().isEmpty() ? null : exact(x.current()));
         return new CostExplanationJson(x.eventId(), x.eventTime(), x.event(), written, adjustments, current);
     }
 
@@ -63,6 +73,11 @@ public record CostExplanationJson(UUID eventId, Instant eventTime, Map<String, O
         Map<String, String> out = new LinkedHashMap<>();
         costs.forEach((component, usd) -> out.put(component, Output.exact(usd)));
         return out;
+    }
+
+    /** The stored comma-separated flags as a list (empty when none). */
+    private static List<String> flags(EventCost.Basis basis) {
+        return basis.flags().isEmpty() ? List.of() : List.of(basis.flags().split(","));
     }
 
     private static Long idOrNull(long id) {

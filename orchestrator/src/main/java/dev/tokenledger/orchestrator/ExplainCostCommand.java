@@ -1,6 +1,7 @@
 package dev.tokenledger.orchestrator;
 
 import dev.tokenledger.usage.CostExplanation;
+import dev.tokenledger.usage.EventCost;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -71,7 +72,8 @@ final class ExplainCostCommand implements Callable<Integer> {
                 + " (reasoning " + tokens(e, "thoughts_tokens") + ", audio " + tokens(e, "audio_completion_tokens")
                 + "), tool-use prompt " + tokens(e, "tool_use_prompt_tokens") + ", total " + tokens(e, "total_tokens"));
         out.println("written by batch " + e.get("batch_id") + " at " + e.get("ingested_at") + ": "
-                + priced(x.writtenStatus(), x.writtenPricingModel(), x.writtenPricingId(), x.writtenOverrideId()));
+                + priced(x.writtenStatus(), x.writtenPricingModel(), x.writtenPricingId(), x.writtenOverrideId(),
+                x.writtenBasis()));
         if (x.adjustments().isEmpty()) {
             out.println("adjustments: none (the written cost is the current cost)");
         } else {
@@ -79,7 +81,8 @@ final class ExplainCostCommand implements Callable<Integer> {
             for (CostExplanation.Entry a : x.adjustments()) {
                 out.println("  run " + a.runId() + " at " + a.adjustedAt() + ", requested by " + a.requestedBy() + ": "
                         + a.reason());
-                out.println("    -> " + priced(a.status(), a.pricingModel(), a.pricingId(), a.overrideId()) + ", cost_usd "
+                out.println("    -> " + priced(a.status(), a.pricingModel(), a.pricingId(), a.overrideId(), a.basis())
+                        + ", cost_usd "
                         + Output.delta(a.deltas().getOrDefault("cost_usd", BigDecimal.ZERO))
                         + (a.unpricedDelta() < 0 ? ", no longer unpriced" : a.unpricedDelta() > 0 ? ", now unpriced" : ""));
             }
@@ -112,13 +115,16 @@ final class ExplainCostCommand implements Callable<Integer> {
         return t;
     }
 
-    private static String priced(String status, String pricingModel, long pricingId, long overrideId) {
+    private static String priced(String status, String pricingModel, long pricingId, long overrideId,
+                                 EventCost.Basis basis) {
         if (status.equals("unpriced")) {
-            return "unpriced";
+            return "unpriced" + orNone(" (", basis.unpricedReason(), ")");
         }
         return status + (pricingModel == null || pricingModel.isEmpty() ? "" : " as " + pricingModel)
+                + orNone(" (name matched: ", basis.match(), ")")
                 + (pricingId == 0 ? "" : " (model_pricing #" + pricingId + ")")
-                + (overrideId == 0 ? "" : " (override #" + overrideId + ")");
+                + (overrideId == 0 ? "" : " (override #" + overrideId + ")")
+                + orNone(", flagged: ", basis.flags(), "");
     }
 
     private static String tokens(Map<String, Object> event, String column) {

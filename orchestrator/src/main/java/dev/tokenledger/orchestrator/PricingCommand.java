@@ -1,13 +1,17 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.pricing.AliasRequest;
 import dev.tokenledger.pricing.CostComponents;
 import dev.tokenledger.pricing.CostQuery;
 import dev.tokenledger.pricing.FeedSource;
+import dev.tokenledger.pricing.ModelAlias;
+import dev.tokenledger.pricing.MatchKind;
 import dev.tokenledger.pricing.ModelHistory;
 import dev.tokenledger.pricing.OverrideRequest;
 import dev.tokenledger.pricing.PriceOverride;
 import dev.tokenledger.pricing.PriceWindow;
 import dev.tokenledger.pricing.PricedCost;
+import dev.tokenledger.pricing.PricingFlag;
 import dev.tokenledger.pricing.RefreshResult;
 import dev.tokenledger.pricing.ServiceTier;
 import dev.tokenledger.pricing.TokenUsage;
@@ -29,9 +33,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pricing", mixinStandardHelpOptions = true,
-        description = "The LiteLLM price book: refresh it, price a call, show a model's price history, manage overrides.",
+        description = "The LiteLLM price book: refresh it, price a call, show a model's price history, manage overrides"
+                + " and aliases.",
         subcommands = {PricingCommand.Refresh.class, PricingCommand.Cost.class, PricingCommand.Show.class,
-                PricingCommand.Overrides.class})
+                PricingCommand.Overrides.class, PricingCommand.Aliases.class})
 final class PricingCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -100,6 +105,16 @@ final class PricingCommand implements Runnable {
     @Command(name = "cost", mixinStandardHelpOptions = true,
             description = "Price one call exactly: every component, the total, and the price row used.")
     static final class Cost implements Callable<Integer> {
+        private final LedgerOpener ledgers;
+
+        Cost(LedgerOpener ledgers) {
+            this.ledgers = ledgers;
+        }
+
+        Cost() {
+            this(LedgerOpener.FROM_ENVIRONMENT);
+        }
+
         @Spec
         CommandSpec spec;
 
@@ -125,7 +140,7 @@ final class PricingCommand implements Runnable {
         long audioCompletion;
         @Option(names = "--tool-use-prompt-tokens", defaultValue = "0")
         long toolUse;
-        @Option(names = "--service-tier", defaultValue = "standard", description = "standard | batch | priority | flex")
+        @Option(names = "--service-tier", defaultValue = "standard", description = "a tier name as providers send it: standard, default, auto, scale, batch, priority, fast, flex, ...")
         String tier;
         @Option(names = "--at", description = "price as of this instant (ISO-8601, default now)")
         Instant at;
@@ -138,7 +153,7 @@ final class PricingCommand implements Runnable {
         public Integer call() {
             TokenUsage usage = new TokenUsage(prompt, completion, cached, cacheCreation, cacheCreation1h, audioPrompt,
                     reasoning, audioCompletion, toolUse, ServiceTier.parse(tier));
-            try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+            try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
                 PricedCost cost = ledger.pricing().cost(new CostQuery(model, provider, at != null ? at : Instant.now(),
                         usage, feed));
                 PrintWriter out = spec.commandLine().getOut();
@@ -153,12 +168,20 @@ final class PricingCommand implements Runnable {
 
         private static void print(PrintWriter out, PricedCost c) {
             out.println(c.model() + ": " + c.status() + (c.modelKey() != null ? " as '" + c.modelKey() + "'" : "")
+                    + (c.matchedBy() != null && c.matchedBy() != MatchKind.EXACT
+                    ? " (name matched: " + c.matchedBy().wireName() + ")" : "")
                     + (c.priceRowId() != null ? " (model_pricing #" + c.priceRowId() + ")" : "")
                     + (c.overrideId() != null ? " (override #" + c.overrideId() + ")" : "")
-                    + (c.contextTier() != null ? ", tier " + c.contextTier() : ""));
+                    + (c.contextTier() != null ? ", tier " + c.contextTier() : "")
+                    + (c.serviceTier() != ServiceTier.STANDARD ? ", service tier " + c.serviceTier() : ""));
             if (!c.isPriced()) {
-                out.println("  " + c.reason());
+                out.println("  " + c.unpricedReason() + ": " + c.reason());
                 return;
+            }
+            if (!c.flags().isEmpty()) {
+                out.println("  flagged: " + c.flags() + (c.flags().contains(PricingFlag.UNKNOWN_SERVICE_TIER)
+                        ? " (a service tier name no provider documents: standard rates)"
+                        : " (the model lists no rates for this service tier: standard rates)"));
             }
             CostComponents k = c.components();
             Map<String, BigDecimal> parts = new LinkedHashMap<>();
@@ -180,6 +203,16 @@ final class PricingCommand implements Runnable {
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "A model's effective price history and overrides.")
     static final class Show implements Callable<Integer> {
+        private final LedgerOpener ledgers;
+
+        Show(LedgerOpener ledgers) {
+            this.ledgers = ledgers;
+        }
+
+        Show() {
+            this(LedgerOpener.FROM_ENVIRONMENT);
+        }
+
         @Spec
         CommandSpec spec;
 
@@ -191,7 +224,7 @@ final class PricingCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+            try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
                 ModelHistory h = ledger.pricing().history(model);
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
@@ -280,6 +313,16 @@ final class PricingCommand implements Runnable {
 
         @Command(name = "list", mixinStandardHelpOptions = true, description = "All overrides.")
         static final class ListOverrides implements Callable<Integer> {
+            private final LedgerOpener ledgers;
+
+            ListOverrides(LedgerOpener ledgers) {
+                this.ledgers = ledgers;
+            }
+
+            ListOverrides() {
+                this(LedgerOpener.FROM_ENVIRONMENT);
+            }
+
             @Spec
             CommandSpec spec;
             @Option(names = "--json")
@@ -287,7 +330,7 @@ final class PricingCommand implements Runnable {
 
             @Override
             public Integer call() {
-                try (Ledger ledger = Ledger.open(LedgerConfig.fromEnvironment(), Ledger.Mode.CLIENT)) {
+                try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
                     List<PriceOverride> all = ledger.pricing().overrides();
                     PrintWriter out = spec.commandLine().getOut();
                     if (json) {
@@ -335,6 +378,144 @@ final class PricingCommand implements Runnable {
                             .orElse("no open override for " + model));
                     if (ended.isPresent() && end.isBefore(now)) {
                         backPricing(out, ledger, lastRun, ended.get().modelKey() + " from " + end);
+                    }
+                    return ended.isPresent() ? 0 : 1;
+                }
+            }
+        }
+    }
+
+    @Command(name = "alias", mixinStandardHelpOptions = true,
+            description = {"Names traffic carries that the price book does not list (a deployment name, a gateway's id),"
+                    + " priced as a key it does list, effective-dated. Tried after the name itself (exact, case, provider"
+                    + " prefix) and before the documented fallbacks (resource path, version suffix); see docs/pricing.md."},
+            subcommands = {Aliases.Set.class, Aliases.ListAliases.class, Aliases.End.class})
+    static final class Aliases implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+
+        @Command(name = "set", mixinStandardHelpOptions = true,
+                description = "Price calls recorded as NAME as --model from --from on; it closes NAME's open alias.")
+        static final class Set implements Callable<Integer> {
+            private final LedgerOpener ledgers;
+
+            @Spec
+            CommandSpec spec;
+
+            Set(LedgerOpener ledgers) {
+                this.ledgers = ledgers;
+            }
+
+            Set() {
+                this(LedgerOpener.FROM_ENVIRONMENT);
+            }
+
+            @Parameters(index = "0", paramLabel = "NAME", description = "the model name as calls record it")
+            String alias;
+            @Option(names = "--model", required = true, description = "the price book key it is priced as")
+            String model;
+            @Option(names = "--from", description = "valid from (ISO-8601, default now); a past time back-prices the"
+                    + " calls already recorded as NAME")
+            Instant from;
+            @Option(names = "--reason", required = true, description = "why (shown in the list)")
+            String reason;
+
+            @Override
+            public Integer call() {
+                try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
+                    long lastRun = lastRepriceRun(ledger);
+                    Instant now = ledger.clock().instant();
+                    ModelAlias a = ledger.pricing().setAlias(new AliasRequest(alias, model, from != null ? from : now,
+                            reason, RepriceCommand.requestedBy()));
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println("alias #" + a.id() + ": " + a.alias() + " priced as " + a.modelKey() + " from "
+                            + a.validFrom());
+                    if (a.validFrom().isBefore(now)) {
+                        backPricing(out, ledger, lastRun, a.alias() + " from " + a.validFrom());
+                    }
+                    return 0;
+                }
+            }
+        }
+
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "All aliases, open and ended.")
+        static final class ListAliases implements Callable<Integer> {
+            private final LedgerOpener ledgers;
+
+            @Spec
+            CommandSpec spec;
+            @Option(names = "--json")
+            boolean json;
+
+            ListAliases(LedgerOpener ledgers) {
+                this.ledgers = ledgers;
+            }
+
+            ListAliases() {
+                this(LedgerOpener.FROM_ENVIRONMENT);
+            }
+
+            @Override
+            public Integer call() {
+                try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
+                    List<ModelAlias> all = ledger.pricing().aliases();
+                    PrintWriter out = spec.commandLine().getOut();
+                    if (json) {
+                        out.println(Output.json(all));
+                        return 0;
+                    }
+                    if (all.isEmpty()) {
+                        out.println("no aliases");
+                        return 0;
+                    }
+                    Output.Table t = new Output.Table("id", "name", "priced as", "valid from", "valid to", "by",
+                            "reason");
+                    all.forEach(a -> t.row("#" + a.id(), a.alias(), a.modelKey(), instant(a.validFrom()),
+                            instant(a.validTo()), a.createdBy(), a.note()));
+                    out.print(t);
+                    return 0;
+                }
+            }
+        }
+
+        @Command(name = "end", mixinStandardHelpOptions = true, description = "End NAME's open alias at --at (default now).")
+        static final class End implements Callable<Integer> {
+            private final LedgerOpener ledgers;
+
+            @Spec
+            CommandSpec spec;
+
+            End(LedgerOpener ledgers) {
+                this.ledgers = ledgers;
+            }
+
+            End() {
+                this(LedgerOpener.FROM_ENVIRONMENT);
+            }
+
+            @Parameters(index = "0", paramLabel = "NAME")
+            String alias;
+            @Option(names = "--at", description = "end (ISO-8601, default now); a past time back-prices the calls"
+                    + " recorded as NAME since")
+            Instant at;
+
+            @Override
+            public Integer call() {
+                try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
+                    long lastRun = lastRepriceRun(ledger);
+                    Instant now = ledger.clock().instant();
+                    Instant end = at != null ? at : now;
+                    Optional<ModelAlias> ended = ledger.pricing().endAlias(alias, end);
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println(ended.map(a -> "ended alias #" + a.id() + " (" + a.alias() + " priced as " + a.modelKey()
+                            + ") at " + end).orElse("no open alias named " + alias));
+                    if (ended.isPresent() && end.isBefore(now)) {
+                        backPricing(out, ledger, lastRun, ended.get().alias() + " from " + end);
                     }
                     return ended.isPresent() ? 0 : 1;
                 }

@@ -65,9 +65,27 @@ final class ReportCommand implements Callable<Integer> {
         }
         try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
             Reports.Report report = ledger.reports().run(q);
-            print(spec.commandLine().getOut(), report, format);
+            PrintWriter out = spec.commandLine().getOut();
+            print(out, report, format);
+            if (format.equals("table") && !asWritten && (user == null || user.isBlank())
+                    && (model == null || model.isBlank())) {
+                // Reasons and flags are kept per event, so they answer for the range and workspace only.
+                Reports.PricingQuality quality = ledger.reports().pricingQuality(q.from(), q.to(), workspace);
+                if (!quality.unpricedByReason().isEmpty()) {
+                    out.println("unpriced by reason: " + counts(quality.unpricedByReason()));
+                }
+                if (!quality.flaggedByFlag().isEmpty()) {
+                    out.println("flagged (priced, worth a look): " + counts(quality.flaggedByFlag())
+                            + " (./tokenledger explain-cost --event-id ID shows why)");
+                }
+            }
             return 0;
         }
+    }
+
+    private static String counts(java.util.Map<String, Long> counts) {
+        return counts.entrySet().stream().map(e -> e.getKey() + " " + Output.count(e.getValue()))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     static void print(PrintWriter out, Reports.Report report, String format) {

@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -248,6 +249,59 @@ public final class Reports {
                     r.decimal("cost").setScale(12)));
         }
         return new TimeSeries(q, series, points);
+    }
+
+    /**
+     * How well a range is priced, as its events stand now (corrections included): how many are unpriced and why,
+     * and how many priced ones carry a flag, by flag. A row written before reasons were recorded counts under
+     * {@value #NOT_RECORDED}.
+     *
+     * @param unpricedByReason unpriced events per {@code unpriced_reason}, most first
+     * @param flaggedByFlag    priced events per flag (an event with two flags counts under each), most first
+     * @param flaggedEvents    priced events with at least one flag
+     */
+    public record PricingQuality(long events, long unpricedEvents, Map<String, Long> unpricedByReason,
+                                 long flaggedEvents, Map<String, Long> flaggedByFlag) {
+    }
+
+    /** The reason or flag a row written before V7 (which records them) reads as. */
+    public static final String NOT_RECORDED = "not_recorded";
+
+    /** The pricing quality of {@code [from, to]} (UTC days), for one workspace or all (null). */
+    public PricingQuality pricingQuality(LocalDate from, LocalDate to, String workspace) {
+        Map<String, String> params = new HashMap<>();
+        params.put("from", from.toString());
+        params.put("to", to.toString());
+        StringBuilder range = new StringBuilder("event_time >= toDateTime64({from:Date}, 3, 'UTC')"
+                + " AND event_time < toDateTime64({to:Date} + 1, 3, 'UTC')");
+        filter(range, params, "workspace_id", "workspace", workspace);
+        StringBuilder days = new StringBuilder("day >= {from:Date} AND day <= {to:Date}");
+        filter(days, params, "workspace_id", "workspace", workspace);
+        Row totals = clickHouse.query("SELECT sum(events) AS events, sum(unpriced_events) AS unpriced FROM llm_usage_daily"
+                + " WHERE " + days, params).getFirst();
+        // Each event as it stands now: its latest adjustment's status, reason and flags, else its written ones.
+        String current = """
+                SELECT event_id, cost_status, unpriced_reason, pricing_flags FROM llm_usage
+                WHERE %1$s AND (cost_status = 'unpriced' OR pricing_flags != '')
+                  AND event_id NOT IN (SELECT event_id FROM llm_usage_adjustment WHERE %1$s)
+                UNION ALL
+                SELECT event_id, argMax(cost_status, run_id), argMax(unpriced_reason, run_id),
+                       argMax(pricing_flags, run_id)
+                FROM llm_usage_adjustment WHERE %1$s GROUP BY event_id""".formatted(range);
+        Map<String, Long> reasons = new LinkedHashMap<>();
+        for (Row r : clickHouse.query("SELECT if(unpriced_reason = '', '" + NOT_RECORDED + "', unpriced_reason) AS reason,"
+                + " count() AS n FROM (" + current + ") WHERE cost_status = 'unpriced' GROUP BY reason"
+                + " ORDER BY n DESC, reason", params)) {
+            reasons.put(r.string("reason"), r.int64("n"));
+        }
+        String priced = "SELECT pricing_flags FROM (" + current + ") WHERE cost_status != 'unpriced' AND pricing_flags != ''";
+        Map<String, Long> flags = new LinkedHashMap<>();
+        for (Row r : clickHouse.query("SELECT arrayJoin(splitByChar(',', pricing_flags)) AS flag, count() AS n FROM ("
+                + priced + ") GROUP BY flag ORDER BY n DESC, flag", params)) {
+            flags.put(r.string("flag"), r.int64("n"));
+        }
+        long flagged = clickHouse.query("SELECT count() AS n FROM (" + priced + ")", params).getFirst().int64("n");
+        return new PricingQuality(totals.int64("events"), totals.int64("unpriced"), reasons, flagged, flags);
     }
 
     /** Events in llm_usage (for the demo's and health's counts). */

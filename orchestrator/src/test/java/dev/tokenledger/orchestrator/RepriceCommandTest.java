@@ -45,6 +45,8 @@ class RepriceCommandTest {
             "input_cost_per_token", new BigDecimal("0.0000021"),
             "output_cost_per_token", new BigDecimal("0.0000087"),
             "cache_read_input_token_cost", new BigDecimal("0.00000105"));
+    /** A deployment name only an admin's alias prices (as gpt-4o, whose contract price is the override above). */
+    private static final String DEPLOYMENT = "acme-gpt4o-eu-prod";
     private static final List<String> WORKSPACES = List.of("ws-dry", "ws-run", "ws-report", "ws-explain",
             "ws-reconcile");
 
@@ -78,6 +80,11 @@ class RepriceCommandTest {
         }
         for (int i = 0; i < 2; i++) {
             all.add(event("ws-pricing", "acme-private-2", last.atTime(9, i).toInstant(ZoneOffset.UTC), i));
+        }
+        for (int i = 0; i < 3; i++) {
+            UsageEvent e = event("ws-alias", DEPLOYMENT, last.atTime(10, i).toInstant(ZoneOffset.UTC), i);
+            EVENTS.computeIfAbsent("ws-alias", k -> new ArrayList<>()).add(e);
+            all.add(e);
         }
         try (Ledger worker = TestLedger.open(config, Ledger.Mode.WORKER, postgres, clickHouse)) {
             worker.recorder().record(all);
@@ -339,6 +346,60 @@ class RepriceCommandTest {
                 past.plusSeconds(3600).toString());
         assertThat(off.exit()).as(off.toString()).isZero();
         assertThat(off.out()).contains("back-pricing is off (TOKENLEDGER_BACK_PRICING=false)");
+    }
+
+    @Test
+    void aPricingAliasFromThePastBackPricesTheCallsRecordedUnderItsNameAndEndingItStopsIt() throws Exception {
+        Instant past = first.minusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        assertThat(cli.run("pricing", "cost", "--model", DEPLOYMENT, "--prompt-tokens", "10", "--completion-tokens",
+                "1").out()).contains(DEPLOYMENT + ": unpriced", "unknown_model");
+
+        TestCli.Run set = backPricingCli.run("pricing", "alias", "set", DEPLOYMENT, "--model", "gpt-4o", "--from",
+                past.toString(), "--reason", "Azure deployment of gpt-4o");
+        assertThat(set.exit()).as(set.toString()).isZero();
+        assertThat(set.out()).contains(DEPLOYMENT + " priced as gpt-4o from " + past);
+        Matcher queued = Pattern.compile("back-pricing queued reprice run (\\d+) \\(").matcher(set.out());
+        assertThat(queued.find()).as(set.out()).isTrue();
+        TestCli.Run resumed = cli.run("reprice", "--resume", queued.group(1), "--json");
+        assertThat(resumed.exit()).as(resumed.toString()).isZero();
+        JsonNode s = Output.JSON.readTree(resumed.out());
+        assertThat(s.get("events_adjusted").asLong()).isEqualTo(3);
+        assertThat(s.get("unpriced_after").asLong()).isZero();
+        BigDecimal expected = EVENTS.get("ws-alias").stream().map(e -> cost(e, GPT_4O_RATES))
+                .reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(s.get("cost_after").asText()).isEqualTo(exact(expected));
+
+        UsageEvent e = EVENTS.get("ws-alias").getFirst();
+        JsonNode x = Output.JSON.readTree(cli.run("explain-cost", "--event-id", e.eventId().toString(), "--json").out());
+        assertThat(x.at("/written/unpriced_reason").asText()).isEqualTo("unknown_model");
+        assertThat(x.at("/adjustments/0/pricing_match").asText()).isEqualTo("alias");
+        assertThat(x.at("/current/cost/cost_usd").asText()).isEqualTo(exact(cost(e, GPT_4O_RATES)));
+
+        TestCli.Run cost = cli.run("pricing", "cost", "--model", DEPLOYMENT, "--prompt-tokens", "10",
+                "--completion-tokens", "1");
+        assertThat(cost.out()).contains("as 'gpt-4o'", "(name matched: alias)");
+        JsonNode listed = Output.JSON.readTree(cli.run("pricing", "alias", "list", "--json").out());
+        assertThat(listed).anySatisfy(a -> {
+            assertThat(a.get("alias").asText()).isEqualTo(DEPLOYMENT);
+            assertThat(a.get("modelKey").asText()).isEqualTo("gpt-4o");
+            assertThat(a.get("validTo").isNull()).isTrue();
+        });
+        assertThat(cli.run("pricing", "alias", "list").out()).contains(DEPLOYMENT, "gpt-4o",
+                "Azure deployment of gpt-4o");
+
+        assertRefused(cli.run("pricing", "alias", "set", "gpt-4o-mini", "--model", "gpt-4o", "--reason", "x"),
+                "'gpt-4o-mini' is a price book model itself");
+        assertRefused(cli.run("pricing", "alias", "set", "acme-other", "--model", "gpt-4o-nonexistent", "--reason",
+                "x"), "model 'gpt-4o-nonexistent' is not a price book key");
+
+        TestCli.Run end = cli.run("pricing", "alias", "end", DEPLOYMENT);
+        assertThat(end.exit()).as(end.toString()).isZero();
+        assertThat(end.out()).contains("ended alias #", DEPLOYMENT + " priced as gpt-4o");
+        assertThat(cli.run("pricing", "cost", "--model", DEPLOYMENT, "--prompt-tokens", "10", "--completion-tokens",
+                "1").out()).contains(DEPLOYMENT + ": unpriced");
+        TestCli.Run again = cli.run("pricing", "alias", "end", DEPLOYMENT);
+        assertThat(again.exit()).isEqualTo(1);
+        assertThat(again.out()).contains("no open alias named " + DEPLOYMENT);
     }
 
     // ---- fixtures -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.tokenledger.pricing;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * Exact cost of a call from a resolved price window.
@@ -26,20 +27,25 @@ final class CostCalculator {
 
     static PricedCost price(PriceSnapshot snapshot, String model, String provider, long epochMillis,
                             TokenUsage usage) {
+        ServiceTier tier = usage.serviceTier();
         if (model == null || model.isBlank()) {
-            return PricedCost.unpriced(model, null, null, null, null, usage.serviceTier(), "no model name given");
+            return PricedCost.unpriced(model, null, null, null, null, tier, UnpricedReason.NO_MODEL,
+                    "no model name given");
         }
-        int resolved = snapshot.resolve(model, provider);
+        int resolved = snapshot.resolve(model, provider, epochMillis);
         if (resolved == PriceSnapshot.UNRESOLVED) {
-            return PricedCost.unpriced(model, null, null, null, null, usage.serviceTier(),
-                    "no price for model '" + model + "'" + (provider == null || provider.isBlank() ? ""
+            String alias = snapshot.aliasTarget(model, epochMillis);
+            return PricedCost.unpriced(model, null, null, null, null, tier, UnpricedReason.UNKNOWN_MODEL,
+                    alias != null ? "model '" + model + "' is an alias of '" + alias + "', which has no price in the"
+                            + " price book or the overrides"
+                            : "no price for model '" + model + "'" + (provider == null || provider.isBlank() ? ""
                             : " (provider '" + provider + "')") + " in the price book or the overrides");
         }
         String key = snapshot.key(resolved);
         MatchKind kind = snapshot.matchKind(resolved);
         Segment segment = snapshot.segment(resolved, epochMillis);
         if (segment == null) {
-            return PricedCost.unpriced(model, key, kind, null, null, usage.serviceTier(),
+            return PricedCost.unpriced(model, key, kind, null, null, tier, UnpricedReason.NO_PRICE_AT_TIME,
                     "model '" + key + "' has no price valid at " + Instant.ofEpochMilli(epochMillis));
         }
         return price(model, key, kind, segment, usage);
@@ -48,11 +54,12 @@ final class CostCalculator {
     static PricedCost price(String model, String key, MatchKind kind, Segment segment, TokenUsage usage) {
         RateCard card = segment.card();
         int level = card.level(usage.promptTokens());
-        Rates r = card.rates(usage.serviceTier(), level);
-        String missing = missingRate(r, usage);
+        ServiceTier tier = usage.serviceTier();
+        Rates r = card.rates(tier, level);
+        Missing missing = missingRate(r, usage);
         if (missing != null) {
-            return PricedCost.unpriced(model, key, kind, segment.priceRowId(), segment.overrideId(),
-                    usage.serviceTier(), "model '" + key + "' lists no " + missing);
+            return PricedCost.unpriced(model, key, kind, segment.priceRowId(), segment.overrideId(), tier,
+                    missing.code(), "model '" + key + "' lists no " + missing.what());
         }
         CostComponents c = new CostComponents(
                 cost(usage.textPromptTokens(), r.input()),
@@ -64,34 +71,51 @@ final class CostCalculator {
                 cost(usage.audioPromptTokens(), r.audioInput()),
                 cost(usage.audioCompletionTokens(), r.audioOutput()),
                 cost(usage.toolUsePromptTokens(), r.input()));
+        Set<PricingFlag> flags = tier == ServiceTier.UNKNOWN ? Set.of(PricingFlag.UNKNOWN_SERVICE_TIER)
+                : r.serviceTierPriced() ? Set.of() : Set.of(PricingFlag.SERVICE_TIER_NOT_PRICED);
         return new PricedCost(segment.overrideId() != null ? CostStatus.OVERRIDE : CostStatus.PRICED, model, key, kind,
-                segment.priceRowId(), segment.overrideId(), card.levelName(level), usage.serviceTier(),
-                r.serviceTierPriced(), c.sum(), c, null);
+                segment.priceRowId(), segment.overrideId(), card.levelName(level), tier, flags, c.sum(), c, null,
+                null);
     }
 
-    /** Which needed rate is absent, in words, or null when every component with tokens has a rate. */
-    private static String missingRate(Rates r, TokenUsage u) {
+    /** A needed rate that is absent: its code, and what is missing in words. */
+    private record Missing(UnpricedReason code, String what) {
+    }
+
+    /** Which needed rate is absent, or null when every component with tokens has a rate. */
+    private static Missing missingRate(Rates r, TokenUsage u) {
         if (r.input() == null && (u.textPromptTokens() > 0 || u.toolUsePromptTokens() > 0)) {
-            return "input_cost_per_token for " + (u.textPromptTokens() + u.toolUsePromptTokens()) + " input tokens";
+            return new Missing(UnpricedReason.NO_INPUT_RATE, "input_cost_per_token for "
+                    + (u.textPromptTokens() + u.toolUsePromptTokens()) + " input tokens");
         }
         if (r.cacheRead() == null && u.cachedTokens() > 0) {
-            return "cache read or input price for " + u.cachedTokens() + " cached tokens";
+            return new Missing(UnpricedReason.NO_CACHE_READ_RATE, "cache read or input price for " + u.cachedTokens()
+                    + " cached tokens");
         }
-        if ((r.cacheWrite5m() == null && u.cacheCreationTokens() > 0)
-                || (r.cacheWrite1h() == null && u.cacheCreation1hTokens() > 0)) {
-            return "cache creation or input price for the cache write tokens";
+        if (r.cacheWrite5m() == null && u.cacheCreationTokens() > 0) {
+            return new Missing(UnpricedReason.NO_CACHE_WRITE_RATE, "cache creation or input price for "
+                    + u.cacheCreationTokens() + " cache write tokens");
+        }
+        if (r.cacheWrite1h() == null && u.cacheCreation1hTokens() > 0) {
+            return new Missing(UnpricedReason.NO_CACHE_WRITE_1H_RATE, "cache_creation_input_token_cost_above_1hr for "
+                    + u.cacheCreation1hTokens() + " 1-hour cache write tokens (a rate is derived only for Claude"
+                    + " models, from Anthropic's documented 2x input)");
         }
         if (r.audioInput() == null && u.audioPromptTokens() > 0) {
-            return "audio or input price for " + u.audioPromptTokens() + " audio input tokens";
+            return new Missing(UnpricedReason.NO_AUDIO_INPUT_RATE, "audio or input price for " + u.audioPromptTokens()
+                    + " audio input tokens");
         }
         if (r.output() == null && u.textCompletionTokens() > 0) {
-            return "output_cost_per_token for " + u.textCompletionTokens() + " output tokens";
+            return new Missing(UnpricedReason.NO_OUTPUT_RATE, "output_cost_per_token for " + u.textCompletionTokens()
+                    + " output tokens");
         }
         if (r.reasoning() == null && u.thoughtsTokens() > 0) {
-            return "reasoning or output price for " + u.thoughtsTokens() + " reasoning tokens";
+            return new Missing(UnpricedReason.NO_REASONING_RATE, "reasoning or output price for " + u.thoughtsTokens()
+                    + " reasoning tokens");
         }
         if (r.audioOutput() == null && u.audioCompletionTokens() > 0) {
-            return "audio or output price for " + u.audioCompletionTokens() + " audio output tokens";
+            return new Missing(UnpricedReason.NO_AUDIO_OUTPUT_RATE, "audio or output price for "
+                    + u.audioCompletionTokens() + " audio output tokens");
         }
         return null;
     }

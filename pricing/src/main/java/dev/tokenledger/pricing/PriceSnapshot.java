@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -19,14 +20,16 @@ final class PriceSnapshot {
     private final long version;
     private final ModelIndex index;
     private final Model[] models;
+    private final Map<String, List<AliasRow>> aliases; // by lower-case alias
 
     private record Model(String key, String provider, long[] starts, Segment[] segments) {
     }
 
-    private PriceSnapshot(long version, ModelIndex index, Model[] models) {
+    private PriceSnapshot(long version, ModelIndex index, Model[] models, Map<String, List<AliasRow>> aliases) {
         this.version = version;
         this.index = index;
         this.models = models;
+        this.aliases = aliases;
     }
 
     /** Every model of a feed, valid forever, without overrides: pricing against a file, not the book. */
@@ -34,7 +37,7 @@ final class PriceSnapshot {
         List<BookRow> rows = catalog.entries().values().stream()
                 .map(e -> new BookRow(null, e.modelKey(), e.provider(), Long.MIN_VALUE, Long.MAX_VALUE, e.costs()))
                 .toList();
-        return build(-1, rows, List.of());
+        return build(-1, rows, List.of(), List.of());
     }
 
     long version() {
@@ -46,10 +49,67 @@ final class PriceSnapshot {
     }
 
     /**
-     * Resolves a caller's model name (see {@link MatchKind} for the order). Returns {@link #UNRESOLVED} or a
-     * code for {@link #key(int)}, {@link #matchKind(int)} and {@link #segment(int, long)}.
+     * Resolves a caller's model name without aliases (see {@link MatchKind} for the order). Returns
+     * {@link #UNRESOLVED} or a code for {@link #key(int)}, {@link #matchKind(int)} and {@link #segment(int, long)}.
      */
     int resolve(String model, String provider) {
+        return resolve(model, provider, Long.MIN_VALUE);
+    }
+
+    /**
+     * Resolves a caller's model name for an event at {@code epochMillis}: the name itself (exact, case, provider
+     * prefix), then an alias valid then, then its resource path and version suffix dropped (see
+     * {@link MatchKind}). The first steps allocate nothing; the later ones run only for names the book does not
+     * list.
+     */
+    int resolve(String model, String provider, long epochMillis) {
+        int found = resolveName(model, provider);
+        if (found != UNRESOLVED) {
+            return found;
+        }
+        String target = aliasTarget(model, epochMillis);
+        if (target != null) {
+            found = resolveName(target, null);
+            return found == UNRESOLVED ? UNRESOLVED : pack(found & 0xFFFFFF, MatchKind.ALIAS);
+        }
+        String name = model;
+        String resource = ModelNames.withoutResourcePath(model);
+        if (resource != null) {
+            found = resolveName(resource, provider);
+            if (found != UNRESOLVED) {
+                return pack(found & 0xFFFFFF, MatchKind.RESOURCE_NAME_STRIPPED);
+            }
+            name = resource;
+        }
+        String base = ModelNames.withoutVersion(name);
+        if (base != null) {
+            found = resolveName(base, provider);
+            if (found != UNRESOLVED) {
+                return pack(found & 0xFFFFFF, MatchKind.VERSION_SUFFIX_STRIPPED);
+            }
+        }
+        return UNRESOLVED;
+    }
+
+    /** The key an admin's alias valid at {@code epochMillis} gives {@code model}, or null. */
+    String aliasTarget(String model, long epochMillis) {
+        if (aliases.isEmpty() || model == null) {
+            return null;
+        }
+        List<AliasRow> rows = aliases.get(model.strip().toLowerCase(Locale.ROOT));
+        if (rows == null) {
+            return null;
+        }
+        for (AliasRow a : rows) {
+            if (a.validAt(epochMillis)) {
+                return a.targetKey();
+            }
+        }
+        return null;
+    }
+
+    /** The name itself: exact, ignoring case, its provider prefix dropped, or the caller's provider added. */
+    private int resolveName(String model, String provider) {
         int length = model.length();
         int found = index.find(model, 0, length);
         if (found != ModelIndex.NOT_FOUND) {
@@ -126,7 +186,8 @@ final class PriceSnapshot {
      * overrides, each with the book row and the override valid in it (the later-starting override when
      * two overlap), and the rates of the book costs with the override's keys replacing theirs.
      */
-    static PriceSnapshot build(long version, Collection<BookRow> book, Collection<BookRow> overrides) {
+    static PriceSnapshot build(long version, Collection<BookRow> book, Collection<BookRow> overrides,
+                               Collection<AliasRow> aliasRows) {
         Map<String, List<BookRow>> rowsByKey = new TreeMap<>();
         Map<String, List<BookRow>> overridesByKey = new HashMap<>();
         for (BookRow row : book) {
@@ -145,7 +206,11 @@ final class PriceSnapshot {
                 models.add(model);
             }
         }
-        return new PriceSnapshot(version, new ModelIndex(keys), models.toArray(Model[]::new));
+        Map<String, List<AliasRow>> aliases = new HashMap<>();
+        for (AliasRow a : aliasRows) {
+            aliases.computeIfAbsent(a.alias().strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(a);
+        }
+        return new PriceSnapshot(version, new ModelIndex(keys), models.toArray(Model[]::new), Map.copyOf(aliases));
     }
 
     private static Model model(String key, List<BookRow> rows, List<BookRow> overrides) {
@@ -189,7 +254,7 @@ final class PriceSnapshot {
                 if (override != null) {
                     costs.putAll(override.costs());
                 }
-                return RateCard.of(costs, provider);
+                return RateCard.of(key, costs, provider);
             });
             segments.add(new Segment(from, to, rowId, overrideId, provider, card));
         }

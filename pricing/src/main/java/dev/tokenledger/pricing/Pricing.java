@@ -208,6 +208,63 @@ public final class Pricing implements AutoCloseable {
         return ended;
     }
 
+    /**
+     * Sets an alias (see {@link AliasRequest}); this process prices with it at once. Refuses a name the price book
+     * lists itself (the alias would never apply: an override changes a listed model's price) and a target the book
+     * does not list. From a time in the past, the calls already recorded under the name are re-priced (back-pricing).
+     */
+    public ModelAlias setAlias(AliasRequest request) {
+        PriceSnapshot snapshot = cache.current();
+        int itself = snapshot.resolve(request.alias(), null);
+        // A name the book lists itself is refused; a name only a documented fallback matches (a dated suffix) may be
+        // aliased, since aliases are tried before the fallbacks.
+        if (itself != PriceSnapshot.UNRESOLVED && !snapshot.matchKind(itself).isFallback()) {
+            throw new IllegalArgumentException("'" + request.alias() + "' is a price book model itself ('"
+                    + snapshot.key(itself) + "'): an alias of it would never apply; to change its price, set an"
+                    + " override");
+        }
+        int target = snapshot.resolve(request.modelKey(), null);
+        if (target == PriceSnapshot.UNRESOLVED || snapshot.matchKind(target) != MatchKind.EXACT) {
+            throw new IllegalArgumentException("model '" + request.modelKey() + "' is not a price book key"
+                    + (target == PriceSnapshot.UNRESOLVED ? "" : " (did you mean '" + snapshot.key(target) + "'?)")
+                    + ": an alias names the exact key it is priced as");
+        }
+        Instant from = (request.validFrom() != null ? request.validFrom() : clock.instant())
+                .truncatedTo(ChronoUnit.MILLIS);
+        ModelAlias alias = db.transactionResult(cfg -> {
+            PriceBook.lock(cfg.dsl());
+            return Aliases.set(cfg.dsl(), request, from);
+        });
+        cache.reload();
+        if (from.isBefore(clock.instant())) {
+            tell(new PriceChange(List.of(alias.alias()), from, "alias " + alias.id() + " set: " + alias.alias()
+                    + " priced as " + alias.modelKey() + " from " + from));
+        }
+        return alias;
+    }
+
+    /** Ends the open window of alias {@code alias} at {@code at} (null: now); empty when it has none. */
+    public Optional<ModelAlias> endAlias(String alias, Instant at) {
+        Instant end = (at != null ? at : clock.instant()).truncatedTo(ChronoUnit.MILLIS);
+        Optional<ModelAlias> ended = db.transactionResult(cfg -> {
+            PriceBook.lock(cfg.dsl());
+            return Aliases.end(cfg.dsl(), alias, end);
+        });
+        ended.ifPresent(a -> {
+            cache.reload();
+            if (end.isBefore(clock.instant())) {
+                tell(new PriceChange(List.of(a.alias()), end, "alias " + a.id() + " (" + a.alias() + " priced as "
+                        + a.modelKey() + ") ended at " + end));
+            }
+        });
+        return ended;
+    }
+
+    /** Every alias, open and closed, by name then start. */
+    public List<ModelAlias> aliases() {
+        return Aliases.all(db);
+    }
+
     /** Every override, open and closed, by model then start. */
     public List<PriceOverride> overrides() {
         return Overrides.all(db);
@@ -216,7 +273,7 @@ public final class Pricing implements AutoCloseable {
     /** A model's price history for {@code pricing show}: book rows oldest first, and its overrides. */
     public ModelHistory history(String model) {
         PriceSnapshot snapshot = cache.current();
-        int resolved = snapshot.resolve(model, null);
+        int resolved = snapshot.resolve(model, null, clock.instant().toEpochMilli());
         String key = resolved == PriceSnapshot.UNRESOLVED ? model : snapshot.key(resolved);
         MatchKind kind = resolved == PriceSnapshot.UNRESOLVED ? null : snapshot.matchKind(resolved);
         return new ModelHistory(model, key, kind, PriceBook.history(db, key), Overrides.of(db, key));

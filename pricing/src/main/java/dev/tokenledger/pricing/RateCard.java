@@ -28,26 +28,48 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <h2>Rate of each component, first key present wins (S = service tier suffix, T = context tier)</h2>
+ * The standard rates (no S):
  * <ul>
- *   <li>input: {@code input_cost_per_token_above_T_tokens_S}, {@code ..._above_T_tokens},
- *       {@code input_cost_per_token_S}, {@code input_cost_per_token}</li>
+ *   <li>input: {@code input_cost_per_token_above_T_tokens}, {@code input_cost_per_token}</li>
  *   <li>output: the same chain on {@code output_cost_per_token}</li>
- *   <li>cache read: the chain on {@code cache_read_input_token_cost}, then
- *       {@code input_cost_per_token_cache_hit}, then the input rate (no discount assumed: never free)</li>
- *   <li>cache write 5m: the chain on {@code cache_creation_input_token_cost}, then the input rate</li>
- *   <li>cache write 1h: the chain on {@code cache_creation_input_token_cost_above_1hr}, then the 5m rate</li>
- *   <li>reasoning: {@code output_cost_per_reasoning_token_S}; for a tier the model prices, the tier's output
- *       rate; then {@code output_cost_per_reasoning_token}; then the output rate</li>
- *   <li>audio: {@code input_cost_per_audio_token_S}, {@code input_cost_per_audio_token}, then the input rate
- *       (and {@code output_cost_per_audio_token...}, then the output rate)</li>
+ *   <li>cache read: the chain on {@code cache_read_input_token_cost}, then {@code input_cost_per_token_cache_hit},
+ *       then, for a Claude model, 0.1 × input (Anthropic: "cache hits ... 0.1x base input"), else the input rate
+ *       (no discount assumed: never free)</li>
+ *   <li>cache write 5m: the chain on {@code cache_creation_input_token_cost}, then, for a Claude model,
+ *       1.25 × input (Anthropic's 5-minute write), else the input rate</li>
+ *   <li>cache write 1h: the chain on {@code cache_creation_input_token_cost_above_1hr}, then, for a Claude model,
+ *       2 × input (Anthropic: "1h cache writes: 2x base input"; most Claude entries of the feed list no 1-hour
+ *       key, and LiteLLM then bills those writes at $0); for any other model none: 1-hour writes unpriced</li>
+ *   <li>reasoning: {@code output_cost_per_reasoning_token}, then the output rate</li>
+ *   <li>audio: {@code input_cost_per_audio_token}, then the input rate (and {@code output_cost_per_audio_token},
+ *       then the output rate)</li>
  * </ul>
- * A service tier the model has no {@code input_cost_per_token_S}/{@code output_cost_per_token_S} for is
- * priced at standard rates and flagged ({@link Rates#serviceTierPriced()} false).
+ * A service tier's rates: each component's own tier key ({@code X_above_T_tokens_S}, unless the model prices the
+ * context tier without S; then {@code X_S}), else the standard rate, derived as above from the tier's input and
+ * output. Reasoning: {@code output_cost_per_reasoning_token_S}, then, for a tier the model prices, the tier's
+ * output rate (as LiteLLM). Where the model lists no {@code input_cost_per_token_S} and no
+ * {@code output_cost_per_token_S}, it has no rates of the tier: standard rates, flagged
+ * ({@link Rates#serviceTierPriced()} false), with one documented exception below.
+ *
+ * <h2>Batch</h2>
+ * Every provider that bills a batch tier bills all of a batch call at half its standard rates, cache reads and
+ * writes included (Anthropic: "All usage is charged at 50% of standard API prices"; OpenAI, Gemini, Vertex AI,
+ * Azure, Bedrock: 50% off input and output). The feed lists {@code _batches} keys for input and output only. So
+ * on the batch tier a component without its own {@code _batches} key costs 0.5 × its standard rate, for a model
+ * with a {@code _batches} key and for every Claude model (Anthropic's rule covers all of them; no Claude entry of
+ * Anthropic's own lists {@code _batches} keys). LiteLLM instead bills every prompt token, cached or not, at
+ * {@code input_cost_per_token_batches}.
  */
 final class RateCard {
     private static final Pattern THRESHOLD_KEY = Pattern.compile("input_cost_per_token_above_(\\d+)(k?)_tokens");
     private static final Pattern TIER_FIELD = Pattern.compile("tiered_pricing\\.(\\d+)\\.(.+)");
     private static final ServiceTier[] TIERS = ServiceTier.values();
+    /** What a batch call pays of a component's standard rate (see "Batch" above). */
+    static final BigDecimal BATCH_DISCOUNT = new BigDecimal("0.5");
+    /** Anthropic's cache multipliers of the base input rate: read 0.1, 5-minute write 1.25, 1-hour write 2. */
+    static final BigDecimal CLAUDE_CACHE_READ = new BigDecimal("0.1");
+    static final BigDecimal CLAUDE_CACHE_WRITE_5M = new BigDecimal("1.25");
+    static final BigDecimal CLAUDE_CACHE_WRITE_1H = new BigDecimal("2");
 
     private final long[] thresholds;  // ascending; level i+1 applies above thresholds[i]
     private final boolean inclusive;  // xai: level applies at the threshold itself
@@ -94,7 +116,8 @@ final class RateCard {
         return levelNames[level];
     }
 
-    static RateCard of(Map<String, BigDecimal> costs, String provider) {
+    static RateCard of(String modelKey, Map<String, BigDecimal> costs, String provider) {
+        boolean claude = isClaude(modelKey);
         List<Map<String, BigDecimal>> ranged = rangeTiers(costs);
         if (!ranged.isEmpty()) {
             return rangeTiered(costs, ranged);
@@ -121,44 +144,90 @@ final class RateCard {
         Rates[][] rates = new Rates[TIERS.length][levels];
         for (ServiceTier tier : TIERS) {
             for (int level = 0; level < levels; level++) {
-                rates[tier.ordinal()][level] = keyed(costs, tier.keySuffix(), tokens[level]);
+                rates[tier.ordinal()][level] = keyed(costs, tier, tokens[level], claude);
             }
         }
         boolean inclusive = provider != null && provider.toLowerCase(Locale.ROOT).equals("xai");
         return new RateCard(thresholds, inclusive, null, null, names, rates);
     }
 
-    private static Rates keyed(Map<String, BigDecimal> c, String s, String t) {
-        BigDecimal input = chain(c, "input_cost_per_token", s, t);
-        BigDecimal output = chain(c, "output_cost_per_token", s, t);
-        BigDecimal cacheRead = first(chain(c, "cache_read_input_token_cost", s, t),
-                c.get("input_cost_per_token_cache_hit"), input);
-        BigDecimal write5m = first(chain(c, "cache_creation_input_token_cost", s, t), input);
-        BigDecimal write1h = first(chain(c, "cache_creation_input_token_cost_above_1hr", s, t), write5m);
-        boolean tierPriced = s.isEmpty()
-                || c.get("input_cost_per_token" + s) != null || c.get("output_cost_per_token" + s) != null;
+    /** Whether a price book key names one of Anthropic's Claude models, on any platform that serves it. */
+    static boolean isClaude(String modelKey) {
+        return modelKey != null && modelKey.toLowerCase(Locale.ROOT).contains("claude");
+    }
+
+    private static Rates keyed(Map<String, BigDecimal> c, ServiceTier tier, String t, boolean claude) {
+        String s = tier.keySuffix();
+        boolean listed = !s.isEmpty()
+                && (c.get("input_cost_per_token" + s) != null || c.get("output_cost_per_token" + s) != null);
+        // The multiplier of the standard rate for a component without its own key of the tier (null: none).
+        BigDecimal factor = tier == ServiceTier.BATCH && (listed || claude) ? BATCH_DISCOUNT : null;
+        boolean tierPriced = s.isEmpty() || listed || factor != null;
+        if (!tierPriced) {
+            s = ""; // the model has no rates of the tier: its standard ones, flagged
+        }
+        BigDecimal input = ofTier(c, "input_cost_per_token", s, t, factor);
+        BigDecimal output = ofTier(c, "output_cost_per_token", s, t, factor);
+        BigDecimal cacheRead = first(ofTier(c, "cache_read_input_token_cost", s, t, factor),
+                times(c.get("input_cost_per_token_cache_hit"), factor), claude ? times(input, CLAUDE_CACHE_READ) : input);
+        BigDecimal write5m = first(ofTier(c, "cache_creation_input_token_cost", s, t, factor),
+                claude ? times(input, CLAUDE_CACHE_WRITE_5M) : input);
+        BigDecimal write1h = first(ofTier(c, "cache_creation_input_token_cost_above_1hr", s, t, factor),
+                claude ? times(input, CLAUDE_CACHE_WRITE_1H) : null);
         BigDecimal reasoning = s.isEmpty() ? null : c.get("output_cost_per_reasoning_token" + s);
-        if (reasoning == null && !s.isEmpty() && c.get("output_cost_per_token" + s) != null) {
+        if (reasoning == null && listed && c.get("output_cost_per_token" + s) != null) {
             reasoning = output;
         }
-        reasoning = first(reasoning, c.get("output_cost_per_reasoning_token"), output);
+        reasoning = first(reasoning, times(c.get("output_cost_per_reasoning_token"), factor), output);
         BigDecimal audioIn = first(s.isEmpty() ? null : c.get("input_cost_per_audio_token" + s),
-                c.get("input_cost_per_audio_token"), input);
+                times(c.get("input_cost_per_audio_token"), factor), input);
         BigDecimal audioOut = first(s.isEmpty() ? null : c.get("output_cost_per_audio_token" + s),
-                c.get("output_cost_per_audio_token"), output);
+                times(c.get("output_cost_per_audio_token"), factor), output);
         return new Rates(input, cacheRead, write5m, write1h, output, reasoning, audioIn, audioOut, tierPriced);
     }
 
-    /** {@code base_above_T_tokens_S}, {@code base_above_T_tokens}, {@code base_S}, {@code base}: the first present. */
-    private static BigDecimal chain(Map<String, BigDecimal> c, String base, String s, String t) {
+    /**
+     * A component's rate on a tier at a context level: its own key of the tier, else its standard rate times
+     * {@code factor} (when not null); null when the model lists neither.
+     */
+    private static BigDecimal ofTier(Map<String, BigDecimal> c, String base, String s, String t, BigDecimal factor) {
+        if (!s.isEmpty()) {
+            BigDecimal own = ownKey(c, base, s, t);
+            if (own != null) {
+                return own;
+            }
+        }
+        return times(chain(c, base, t), factor);
+    }
+
+    /**
+     * A component's key of the tier itself: {@code base_above_T_tokens_S}, or, when the model prices the context
+     * level without the tier, none; else {@code base_S}.
+     */
+    private static BigDecimal ownKey(Map<String, BigDecimal> c, String base, String s, String t) {
         if (t != null) {
             String tiered = base + "_above_" + t + "_tokens";
-            BigDecimal v = first(s.isEmpty() ? null : c.get(tiered + s), c.get(tiered));
+            BigDecimal v = c.get(tiered + s);
+            if (v != null || c.get(tiered) != null) {
+                return v;
+            }
+        }
+        return c.get(base + s);
+    }
+
+    private static BigDecimal times(BigDecimal rate, BigDecimal factor) {
+        return rate == null || factor == null ? rate : rate.multiply(factor);
+    }
+
+    /** {@code base_above_T_tokens}, then {@code base}: the first present. */
+    private static BigDecimal chain(Map<String, BigDecimal> c, String base, String t) {
+        if (t != null) {
+            BigDecimal v = c.get(base + "_above_" + t + "_tokens");
             if (v != null) {
                 return v;
             }
         }
-        return first(s.isEmpty() ? null : c.get(base + s), c.get(base));
+        return c.get(base);
     }
 
     private static BigDecimal first(BigDecimal... candidates) {

@@ -4,11 +4,11 @@ import java.math.BigDecimal;
 
 /**
  * Per-token rates for one service tier at one context tier, every fallback already applied (see
- * {@link RateCard}). Only {@code input} and {@code output} can be null: the model lists no such price, and
- * then the fallbacks derived from them are null too.
+ * {@link RateCard}). A rate is null when the model lists no such price and no documented rule derives one:
+ * a call with such tokens is unpriced, never priced at zero.
  *
  * @param serviceTierPriced false when a non-standard service tier was asked for and the model lists no
- *                          rate for it, so these are its standard rates
+ *                          rate for it (nor does a provider rule give one), so these are its standard rates
  */
 record Rates(BigDecimal input, BigDecimal cacheRead, BigDecimal cacheWrite5m, BigDecimal cacheWrite1h,
              BigDecimal output, BigDecimal reasoning, BigDecimal audioInput, BigDecimal audioOutput,

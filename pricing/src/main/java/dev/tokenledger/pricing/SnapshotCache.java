@@ -45,7 +45,7 @@ final class SnapshotCache implements AutoCloseable {
         return current;
     }
 
-    /** Reloads when the book or the overrides changed since the current snapshot; returns whether it did. */
+    /** Reloads when the book, the overrides or the aliases changed since the current snapshot; returns whether it did. */
     boolean reloadIfChanged() {
         long version = db.select(PRICING_VERSION.VERSION).from(PRICING_VERSION).fetchOne(PRICING_VERSION.VERSION);
         if (version == current.version()) {
@@ -73,7 +73,7 @@ final class SnapshotCache implements AutoCloseable {
                     .fetchOne(PRICING_VERSION.VERSION);
             List<BookRow> book = PriceBook.all(tx);
             List<BookRow> overrides = Overrides.rows(tx);
-            return PriceSnapshot.build(version, book, overrides);
+            return PriceSnapshot.build(version, book, overrides, Aliases.rows(tx));
         });
         LOG.debug("pricing snapshot version {} loaded: {} models in {} ms", snapshot.version(),
                 snapshot.modelCount(), (System.nanoTime() - started) / 1_000_000);

@@ -57,16 +57,24 @@ class CostRulesTest {
     }
 
     @Test
-    void oneHourCacheWritesFallBackToTheFiveMinuteRateThenToTheInputRate() {
+    void oneHourCacheWritesWithoutTheirKeyCostTwiceTheInputForClaudeAndAreUnpricedForAnyOtherModel() {
         TokenUsage usage = TokenUsage.of(1000, 0).withCacheCreationTokens(100).withCacheCreation1hTokens(200);
 
-        PricedCost fiveMinuteOnly = price("""
+        PricedCost other = price("""
                 {"m": {"input_cost_per_token": 1e-6, "cache_creation_input_token_cost": 1.25e-6}}""", "m", usage);
-        PricedCost inputOnly = price("{\"m\": {\"input_cost_per_token\": 1e-6}}", "m", usage);
+        PricedCost claude = price("{\"bedrock/claude-x\": {\"input_cost_per_token\": 1e-6}}", "bedrock/claude-x",
+                usage);
+        PricedCost fiveMinutesOnly = price("{\"m\": {\"input_cost_per_token\": 1e-6}}", "m",
+                usage.withCacheCreation1hTokens(0));
 
-        assertThat(fiveMinuteOnly.components().cacheCreation1h()).isEqualByComparingTo(times("1.25e-6", 200));
-        assertThat(inputOnly.components().cacheCreation()).isEqualByComparingTo(times("1e-6", 100));
-        assertThat(inputOnly.components().cacheCreation1h()).isEqualByComparingTo(times("1e-6", 200));
+        assertThat(other.status()).isEqualTo(CostStatus.UNPRICED);
+        assertThat(other.unpricedReason()).isEqualTo(UnpricedReason.NO_CACHE_WRITE_1H_RATE);
+        assertThat(other.reason()).contains("cache_creation_input_token_cost_above_1hr for 200 1-hour cache write");
+        // Anthropic: 5-minute writes 1.25x, 1-hour writes 2x the base input rate.
+        assertThat(claude.components().cacheCreation()).isEqualByComparingTo(times("1.25e-6", 100));
+        assertThat(claude.components().cacheCreation1h()).isEqualByComparingTo(times("2e-6", 200));
+        assertThat(fiveMinutesOnly.components().cacheCreation()).as("no discount assumed")
+                .isEqualByComparingTo(times("1e-6", 100));
     }
 
     @Test

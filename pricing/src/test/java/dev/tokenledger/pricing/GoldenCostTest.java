@@ -224,9 +224,14 @@ class GoldenCostTest {
         }
 
         @Test
-        void claude4OpusHasNoOneHourRateSoOneHourWritesPayTheFiveMinuteRate() {
-            assertTotal("claude-4-opus-20250514", TokenUsage.of(2_000, 100).withCacheCreation1hTokens(1_000),
-                    sum(t(1_000, "0.000015"), t(1_000, "0.00001875"), t(100, "0.000075")));
+        void claude4OpusHasNoOneHourRateSoOneHourWritesPayAnthropicsTwiceTheBaseInputRate() {
+            // The feed lists no cache_creation_input_token_cost_above_1hr for it (LiteLLM bills such writes at $0);
+            // Anthropic bills a 1-hour write at 2x the base input rate: 2 x 0.000015.
+            PricedCost cost = price("claude-4-opus-20250514", TokenUsage.of(2_000, 100).withCacheCreation1hTokens(1_000));
+
+            assertThat(cost.components().cacheCreation1h()).isEqualByComparingTo(t(1_000, "0.00003"));
+            assertThat(cost.total()).isEqualByComparingTo(sum(t(1_000, "0.000015"), t(1_000, "0.00003"),
+                    t(100, "0.000075")));
         }
 
         @Test
@@ -263,10 +268,11 @@ class GoldenCostTest {
         }
 
         @Test
-        void gemini3ProPreviewOnBatchPastTheThresholdFallsBackToTheStandardLongContextRates() {
-            // No *_above_200k_tokens_batches key: LiteLLM's order takes the standard long-context key.
+        void gemini3ProPreviewOnBatchPastTheThresholdPaysHalfTheStandardLongContextRates() {
+            // No *_above_200k_tokens_batches key: Gemini's batch mode bills half of every interactive rate, the
+            // long-context ones included (LiteLLM's key order would bill them in full).
             assertTotal("gemini/gemini-3-pro-preview", TokenUsage.of(250_000, 1_000).withServiceTier(ServiceTier.BATCH),
-                    sum(t(250_000, "0.000004"), t(1_000, "0.000018")));
+                    sum(t(250_000, "0.000002"), t(1_000, "0.000009")));
         }
 
         @Test

@@ -86,8 +86,12 @@ class ModelResolutionTest {
 
     @Test
     void anUnknownOrNearlyMatchingNameIsUnresolvedNeverGuessed() {
-        assertThat(key("gpt-4o-2099-01-01", "openai")).isNull();
         assertThat(key("gpt4o", "openai")).isNull();
+        assertThat(key("gpt-4o-mini-tts-pro", "openai")).isNull();
+        assertThat(key("claude-sonnet-4-5-v2", null)).as("not a version suffix").isNull();
+        assertThat(key("gpt-4o-20991399", null)).as("not a date").isNull();
+        assertThat(key("models/", null)).isNull();
+        assertThat(key("gemini-2.5-pro-0001", null)).as("not a stable version (three digits)").isNull();
         assertThat(key("gpt-4o ", "openai")).isNull();
         assertThat(key("openai/", "openai")).isNull();
         assertThat(key("/gpt-4o", null)).isNull();

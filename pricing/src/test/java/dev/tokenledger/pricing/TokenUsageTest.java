@@ -46,6 +46,25 @@ class TokenUsageTest {
         assertThat(ServiceTier.parse(" ")).isEqualTo(ServiceTier.STANDARD);
         assertThat(ServiceTier.parse(null)).isEqualTo(ServiceTier.STANDARD);
         assertThatThrownBy(() -> ServiceTier.parse("turbo"))
-                .hasMessageContaining("serviceTier must be one of standard, batch, priority, flex; got 'turbo'");
+                .hasMessageContaining("serviceTier must be one of standard, default, auto, scale, on_demand, batch,"
+                        + " batches, priority, fast, on_demand_priority, flex; got 'turbo'");
+    }
+
+    @Test
+    void everyTierNameAProviderDocumentsMapsToItsPriceTierAndAnyOtherIsUnknownNeverRefused() {
+        // OpenAI's response service_tier values, Anthropic's usage.service_tier, LiteLLM's fast, Gemini's traffic types.
+        for (String standard : new String[] {"default", "auto", "scale", "standard", "STANDARD", " Default ",
+                "on_demand", "ON_DEMAND"}) {
+            assertThat(ServiceTier.of(standard)).as(standard).isEqualTo(ServiceTier.STANDARD);
+        }
+        assertThat(ServiceTier.of("flex")).isEqualTo(ServiceTier.FLEX);
+        assertThat(ServiceTier.of("priority")).isEqualTo(ServiceTier.PRIORITY);
+        assertThat(ServiceTier.of("fast")).isEqualTo(ServiceTier.PRIORITY);
+        assertThat(ServiceTier.of("ON_DEMAND_PRIORITY")).isEqualTo(ServiceTier.PRIORITY);
+        assertThat(ServiceTier.of("batch")).isEqualTo(ServiceTier.BATCH);
+        assertThat(ServiceTier.of("Batch")).isEqualTo(ServiceTier.BATCH);
+        assertThat(ServiceTier.of("ultrafast")).isEqualTo(ServiceTier.UNKNOWN);
+        assertThat(ServiceTier.of("turbo-2027")).isEqualTo(ServiceTier.UNKNOWN);
+        assertThat(ServiceTier.of(null)).isEqualTo(ServiceTier.STANDARD);
     }
 }

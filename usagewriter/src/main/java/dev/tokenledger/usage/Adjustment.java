@@ -17,7 +17,7 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
                   BigDecimal toolUse, BigDecimal total, EventCost next) {
     private static final String MONEY = "Decimal(38, 12)";
 
-    /** llm_usage_adjustment's columns (V6), in the order {@link #encode} writes them. */
+    /** llm_usage_adjustment's columns (V6, V7), in the order {@link #encode} writes them. */
     static final List<Column> COLUMNS = List.of(
             new Column("event_id", "UUID"),
             new Column("event_time", "DateTime64(3, 'UTC')"),
@@ -41,6 +41,9 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
             new Column("pricing_model", "LowCardinality(String)"),
             new Column("pricing_id", "UInt64"),
             new Column("pricing_override_id", "UInt64"),
+            new Column("pricing_match", "LowCardinality(String)"),
+            new Column("unpriced_reason", "LowCardinality(String)"),
+            new Column("pricing_flags", "LowCardinality(String)"),
             new Column("run_id", "UInt64"),
             new Column("adjusted_at", "DateTime64(3, 'UTC')"));
 
@@ -112,6 +115,9 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
                     .string(a.next().pricingModel())
                     .uint64(a.next().pricingId())
                     .uint64(a.next().pricingOverrideId())
+                    .string(a.next().basis().match())
+                    .string(a.next().basis().unpricedReason())
+                    .string(a.next().basis().flags())
                     .uint64(runId)
                     .dateTime64Millis(adjustedAt);
         }

@@ -16,15 +16,16 @@ import java.util.UUID;
  * @param writtenStatus {@code priced}, {@code unpriced} or {@code override}
  * @param current     written plus every adjustment, by component; empty when unpriced now
  * @param currentStatus the latest adjustment's status, or the written one
+ * @param writtenBasis  how the written cost's model name matched, why it was unpriced, its flags
  */
 public record CostExplanation(UUID eventId, Instant eventTime, Map<String, Object> event, String writtenStatus,
                               String writtenPricingModel, long writtenPricingId, long writtenOverrideId,
-                              Map<String, BigDecimal> written, List<Entry> adjustments, String currentStatus,
-                              Map<String, BigDecimal> current) {
+                              EventCost.Basis writtenBasis, Map<String, BigDecimal> written, List<Entry> adjustments,
+                              String currentStatus, Map<String, BigDecimal> current) {
 
-    /** One adjustment: the run that appended it, why, and the delta of every component. */
+    /** One adjustment: the run that appended it, why, the event's new status and basis, the delta of every component. */
     public record Entry(long runId, String reason, String requestedBy, Instant adjustedAt, String status,
-                        String pricingModel, long pricingId, long overrideId, long unpricedDelta,
+                        String pricingModel, long pricingId, long overrideId, EventCost.Basis basis, long unpricedDelta,
                         Map<String, BigDecimal> deltas) {
     }
 }

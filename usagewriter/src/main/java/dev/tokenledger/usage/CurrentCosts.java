@@ -20,7 +20,8 @@ import java.util.UUID;
  * copy is purged after the idempotency window. A chunk is a range of the sort key, so ClickHouse reads only the
  * granules of that range (a day's events, spread over every granule of its month, would cost a month per day);
  * llm_usage_adjustment is sorted the same way, so the same range finds the chunk's earlier adjustments. Read as
- * RowBinary ({@link ClickHouse#queryRowBinary}), not text.
+ * RowBinary ({@link ClickHouse#queryRowBinary}), not text. A cost's {@link EventCost.Basis} is not read back
+ * ({@link EventCost.Basis#NONE}): whether an event needs an adjustment depends on its amounts and price row only.
  */
 final class CurrentCosts {
     /** A position in llm_usage's sort order. */
@@ -99,7 +100,8 @@ final class CurrentCosts {
             }
             written.add(status == EventCost.Status.UNPRICED ? EventCost.unpriced()
                     : new EventCost(status, costs[0], costs[1], costs[2], costs[3], costs[4], costs[5], costs[6], costs[7],
-                            r.string(c.pricingModel), r.uint64(c.pricingId), r.uint64(c.overrideId)));
+                            r.string(c.pricingModel), r.uint64(c.pricingId), r.uint64(c.overrideId),
+                            EventCost.Basis.NONE));
             lastKey = new Key(e.userId(), e.workspaceId(), e.eventTime(), e.eventId());
         }
         Key upTo = last != null ? last : lastKey;
@@ -133,14 +135,14 @@ final class CurrentCosts {
     /** The written cost plus the sums of the other runs' deltas, with the latest run's status and price row. */
     private static EventCost plus(EventCost written, EventCost deltas) {
         if (deltas.status() == EventCost.Status.UNPRICED) {
-            return EventCost.unpriced();
+            return EventCost.unpriced(deltas.basis());
         }
         return new EventCost(deltas.status(), add(written.input(), deltas.input()),
                 add(written.cachedInput(), deltas.cachedInput()), add(written.cacheCreation(), deltas.cacheCreation()),
                 add(written.output(), deltas.output()), add(written.reasoning(), deltas.reasoning()),
                 add(written.audio(), deltas.audio()), add(written.toolUse(), deltas.toolUse()),
                 add(written.total(), deltas.total()), deltas.pricingModel(), deltas.pricingId(),
-                deltas.pricingOverrideId());
+                deltas.pricingOverrideId(), deltas.basis());
     }
 
     private static BigDecimal add(BigDecimal written, BigDecimal delta) {
@@ -178,7 +180,7 @@ final class CurrentCosts {
         while (r.next()) {
             out.put(r.uuid(id), new EventCost(STATUS.get(r.enumName(status)), r.decimal(d[0]), r.decimal(d[1]),
                     r.decimal(d[2]), r.decimal(d[3]), r.decimal(d[4]), r.decimal(d[5]), r.decimal(d[6]),
-                    r.decimal(d[7]), r.string(model), r.uint64(pricing), r.uint64(override)));
+                    r.decimal(d[7]), r.string(model), r.uint64(pricing), r.uint64(override), EventCost.Basis.NONE));
         }
         return out;
     }

@@ -3,9 +3,11 @@ package dev.tokenledger.usage;
 import dev.tokenledger.pricing.CostComponents;
 import dev.tokenledger.pricing.CostStatus;
 import dev.tokenledger.pricing.PricedCost;
+import dev.tokenledger.pricing.PricingFlag;
 import dev.tokenledger.pricing.Pricing;
 import dev.tokenledger.pricing.ServiceTier;
 import dev.tokenledger.pricing.TokenUsage;
+import java.util.stream.Collectors;
 
 /** Prices events from the price book: the row valid at each event's time, overrides first. */
 public final class PricingEventPricer implements EventPricer {
@@ -19,15 +21,19 @@ public final class PricingEventPricer implements EventPricer {
     public EventCost price(UsageEvent e) {
         TokenUsage usage = new TokenUsage(e.promptTokens(), e.completionTokens(), e.cachedTokens(),
                 e.cacheCreationTokens(), e.cacheCreation1hTokens(), e.audioPromptTokens(), e.thoughtsTokens(),
-                e.audioCompletionTokens(), e.toolUsePromptTokens(), ServiceTier.parse(e.serviceTier()));
+                e.audioCompletionTokens(), e.toolUsePromptTokens(), ServiceTier.of(e.serviceTier()));
         PricedCost cost = pricing.priceEvent(e.model(), e.provider(), e.eventTime().toEpochMilli(), usage);
+        EventCost.Basis basis = new EventCost.Basis(cost.matchedBy() == null ? "" : cost.matchedBy().wireName(),
+                cost.unpricedReason() == null ? "" : cost.unpricedReason().wireName(),
+                cost.flags().stream().map(PricingFlag::wireName).sorted().collect(Collectors.joining(",")));
         if (!cost.isPriced()) {
-            return EventCost.unpriced();
+            return EventCost.unpriced(basis);
         }
         CostComponents c = cost.components();
         return new EventCost(cost.status() == CostStatus.OVERRIDE ? EventCost.Status.OVERRIDE : EventCost.Status.PRICED,
                 c.input(), c.cachedInput(), c.cacheCreation().add(c.cacheCreation1h()), c.output(), c.reasoning(),
                 c.audioInput().add(c.audioOutput()), c.toolUsePrompt(), cost.total(), cost.modelKey(),
-                cost.priceRowId() == null ? 0 : cost.priceRowId(), cost.overrideId() == null ? 0 : cost.overrideId());
+                cost.priceRowId() == null ? 0 : cost.priceRowId(), cost.overrideId() == null ? 0 : cost.overrideId(),
+                basis);
     }
 }

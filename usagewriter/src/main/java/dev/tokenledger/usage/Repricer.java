@@ -299,7 +299,7 @@ public final class Repricer {
                 + " completion_tokens, total_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens,"
                 + " thoughts_tokens, audio_prompt_tokens, audio_completion_tokens, tool_use_prompt_tokens, batch_id,"
                 + " toString(ingested_at) AS ingested, toString(cost_status) AS status, pricing_model, pricing_id,"
-                + " pricing_override_id, " + String.join(", ", COMPONENTS)
+                + " pricing_override_id, pricing_match, unpriced_reason, pricing_flags, " + String.join(", ", COMPONENTS)
                 + " FROM llm_usage AS u WHERE u.event_id = {id:UUID} LIMIT 1", Map.of("id", eventId.toString()));
         if (rows.isEmpty()) {
             return Optional.empty();
@@ -329,7 +329,8 @@ public final class Repricer {
         List<CostExplanation.Entry> entries = new ArrayList<>();
         String status = u.string("status");
         for (Row a : clickHouse.query("SELECT run_id, toString(adjusted_at) AS adjusted, toString(cost_status) AS"
-                + " status, pricing_model, pricing_id, pricing_override_id, unpriced_delta, "
+                + " status, pricing_model, pricing_id, pricing_override_id, pricing_match, unpriced_reason, pricing_flags,"
+                + " unpriced_delta, "
                 + String.join(", ", COMPONENTS) + " FROM llm_usage_adjustment AS a WHERE a.user_id = {user:String}"
                 + " AND a.workspace_id = {ws:String} AND a.event_time = {at:DateTime64(3, 'UTC')}"
                 + " AND a.event_id = {id:UUID} ORDER BY run_id", Map.of("id", eventId.toString(), "user",
@@ -344,14 +345,18 @@ public final class Repricer {
             status = a.string("status");
             entries.add(new CostExplanation.Entry(runId, run.reason(), run.requestedBy(), a.instant("adjusted"),
                     status, a.string("pricing_model"), a.int64("pricing_id"), a.int64("pricing_override_id"),
-                    Long.parseLong(a.string("unpriced_delta")), deltas));
+                    basis(a), Long.parseLong(a.string("unpriced_delta")), deltas));
         }
         if (status.equals("unpriced")) {
             current.clear();
         }
         return Optional.of(new CostExplanation(eventId, u.instant("at"), event, u.string("status"),
-                u.string("pricing_model"), u.int64("pricing_id"), u.int64("pricing_override_id"), written, entries,
-                status, current));
+                u.string("pricing_model"), u.int64("pricing_id"), u.int64("pricing_override_id"), basis(u), written,
+                entries, status, current));
+    }
+
+    private static EventCost.Basis basis(Row r) {
+        return new EventCost.Basis(r.string("pricing_match"), r.string("unpriced_reason"), r.string("pricing_flags"));
     }
 
     private record UsageRepriceRunRecordView(String reason, String requestedBy) {

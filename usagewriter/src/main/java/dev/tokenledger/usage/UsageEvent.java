@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -51,7 +50,6 @@ public record UsageEvent(
     /** No single call comes near this; a count above it is a bug upstream, not usage. */
     public static final long MAX_TOKENS = 100_000_000L;
     public static final int MAX_ID_LENGTH = 256;
-    public static final Set<String> SERVICE_TIERS = Set.of("standard", "batch", "priority", "flex");
 
     public UsageEvent {
         // ClickHouse keeps milliseconds (DateTime64(3)); keeping more here would make Postgres and ClickHouse disagree.
@@ -112,10 +110,9 @@ public record UsageEvent(
         if (callSequence < 0) {
             errors.add(new FieldError("call_sequence", "must not be negative, got " + callSequence));
         }
-        if (!SERVICE_TIERS.contains(serviceTier)) {
-            errors.add(new FieldError("service_tier", "must be one of " + List.of("standard", "batch", "priority",
-                    "flex") + ", got '" + abbreviate(serviceTier) + "'"));
-        }
+        // Any name is recorded as sent: pricing maps the names providers document to a price tier and prices any
+        // other at the standard rates, flagged (ServiceTier.of); usage is never refused for its tier's name.
+        optionalText(errors, "service_tier", serviceTier);
         if (!errors.isEmpty()) {
             throw new InvalidUsageEventException(errors);
         }
@@ -173,9 +170,6 @@ public record UsageEvent(
         }
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-    }
 
     /** Builds an event; {@code totalTokens} defaults to the sum of its parts when not set. */
     public static final class Builder {

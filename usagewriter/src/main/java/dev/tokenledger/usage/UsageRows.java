@@ -49,6 +49,9 @@ final class UsageRows {
             new Column("pricing_model", "LowCardinality(String)"),
             new Column("pricing_id", "UInt64"),
             new Column("pricing_override_id", "UInt64"),
+            new Column("pricing_match", "LowCardinality(String)"),
+            new Column("unpriced_reason", "LowCardinality(String)"),
+            new Column("pricing_flags", "LowCardinality(String)"),
             new Column("batch_id", "UInt64"),
             new Column("ingested_at", "DateTime64(3, 'UTC')"));
 
@@ -97,6 +100,9 @@ final class UsageRows {
                     .string(c.pricingModel())
                     .uint64(c.pricingId())
                     .uint64(c.pricingOverrideId())
+                    .string(c.basis().match())
+                    .string(c.basis().unpricedReason())
+                    .string(c.basis().flags())
                     .uint64(batchId)
                     .dateTime64Millis(ingestedAt);
         }

@@ -26,7 +26,7 @@ public final class FixedRatePricer implements EventPricer {
     @Override
     public EventCost price(UsageEvent e) {
         if (e.model().startsWith("unknown")) {
-            return EventCost.unpriced();
+            return EventCost.unpriced(new EventCost.Basis("", "unknown_model", ""));
         }
         BigDecimal input = INPUT.multiply(factor).multiply(BigDecimal.valueOf(e.promptTokens() - e.cachedTokens()))
                 .setScale(12, RoundingMode.HALF_EVEN);
@@ -36,6 +36,6 @@ public final class FixedRatePricer implements EventPricer {
                 .setScale(12, RoundingMode.HALF_EVEN);
         BigDecimal zero = BigDecimal.ZERO.setScale(12);
         return new EventCost(EventCost.Status.PRICED, input, cached, zero, output, zero, zero, zero,
-                input.add(cached).add(output), e.model(), 1, 0);
+                input.add(cached).add(output), e.model(), 1, 0, new EventCost.Basis("exact", "", ""));
     }
 }

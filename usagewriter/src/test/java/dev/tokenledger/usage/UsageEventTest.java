@@ -18,11 +18,20 @@ class UsageEventTest {
     @Test
     void everyBadFieldIsReportedByNameInOneError() {
         assertThatThrownBy(() -> TestEvents.event().eventId(null).model(" ").promptTokens(-1)
-                .completionTokens(UsageEvent.MAX_TOKENS + 1).serviceTier("gold").build())
+                .completionTokens(UsageEvent.MAX_TOKENS + 1).build())
                 .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors())
                         .extracting(FieldError::field)
-                        .containsExactlyInAnyOrder("event_id", "model", "prompt_tokens", "completion_tokens",
-                                "service_tier"));
+                        .containsExactlyInAnyOrder("event_id", "model", "prompt_tokens", "completion_tokens"));
+    }
+
+    @Test
+    void anyServiceTierNameIsAcceptedAndKeptAsSentSinceUsageIsNeverRefusedForALabel() {
+        for (String tier : List.of("default", "auto", "scale", "Priority", "fast", "on_demand", "gold")) {
+            assertThat(TestEvents.event().serviceTier(tier).build().serviceTier()).isEqualTo(tier);
+        }
+        assertThatThrownBy(() -> TestEvents.event().serviceTier("x".repeat(257)).build())
+                .isInstanceOfSatisfying(InvalidUsageEventException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("service_tier"));
     }
 
     @Test

@@ -107,6 +107,7 @@ public final class HttpApi implements AutoCloseable {
             c.routes.post("/v1/usage", usage::handle);
             c.routes.get("/v1/usage/{event_id}", costs::handle);
             c.routes.get("/v1/reports/timeseries", reports::timeSeries);
+            c.routes.get("/v1/reports/pricing", reports::pricing);
             c.routes.get("/v1/reports/{by}", reports::handle);
             c.routes.get("/v1/meta", ctx -> ctx.json(meta));
             c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage));

@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * What {@code GET /metrics} shows, in Prometheus' text format through Micrometer. Counters are fed by
  * listeners on the recorder and the usage writer; the numbers that live in PostgreSQL (backlog, JobRunr
  * jobs by state, pricing refresh runs, unresolved dead letters, late duplicates) are read once per scrape by
- * {@link DatabaseGauges}. Nothing here reads configuration, so no secret can reach the output.
+ * {@link DatabaseGauges}, how well this month is priced (unpriced share and reasons, flags) from ClickHouse by
+ * {@link PricingGauges}. Nothing here reads configuration, so no secret can reach the output.
  */
 final class LedgerMetrics implements AutoCloseable {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -39,6 +40,7 @@ final class LedgerMetrics implements AutoCloseable {
     private final Map<RecordResult.Status, Counter> http = new EnumMap<>(RecordResult.Status.class);
     private final Map<RecordResult.Status, Counter> java = new EnumMap<>(RecordResult.Status.class);
     private final DatabaseGauges database;
+    private final PricingGauges pricing;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     LedgerMetrics(Ledger ledger) {
@@ -79,6 +81,7 @@ final class LedgerMetrics implements AutoCloseable {
                 .register(registry);
         Gauge.builder("tokenledger.pricing.models", ledger.pricing(), p -> p.modelCount())
                 .description("Models the price book can price").register(registry);
+        this.pricing = new PricingGauges(ledger.reports(), ledger.clock(), registry);
 
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -147,6 +150,7 @@ final class LedgerMetrics implements AutoCloseable {
     /** The Prometheus text, with the database numbers read now. */
     String scrape() {
         database.refresh();
+        pricing.refresh();
         return registry.scrape();
     }
 

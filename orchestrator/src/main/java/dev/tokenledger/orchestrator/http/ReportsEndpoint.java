@@ -68,6 +68,34 @@ final class ReportsEndpoint {
         ctx.json(new TimeSeriesResponse(series.label(), from, to, result.points()));
     }
 
+    /**
+     * {@code GET /v1/reports/pricing}: how well a range is priced, as it stands now: unpriced events by reason and
+     * flagged ones by flag ({@link Reports#pricingQuality}).
+     */
+    void pricing(Context ctx) {
+        knownParameters(ctx, PRICING_PARAMETERS);
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate from = date(ctx, "from", today.minusDays(30));
+        LocalDate to = date(ctx, "to", today);
+        if (from.isAfter(to)) {
+            throw ApiException.badParameter("from", "(" + from + ") must not be after 'to' (" + to + ")");
+        }
+        String workspace = ctx.queryParam("workspace");
+        ctx.json(PricingResponse.of(from, to, workspace, reports.pricingQuality(from, to, workspace)));
+    }
+
+    static final Set<String> PRICING_PARAMETERS = Set.of("from", "to", "workspace");
+
+    /** A range's pricing quality as JSON. */
+    record PricingResponse(LocalDate from, LocalDate to, String workspace, long events, long unpricedEvents,
+                           java.util.Map<String, Long> unpricedByReason, long flaggedEvents,
+                           java.util.Map<String, Long> flaggedByFlag) {
+        static PricingResponse of(LocalDate from, LocalDate to, String workspace, Reports.PricingQuality q) {
+            return new PricingResponse(from, to, workspace, q.events(), q.unpricedEvents(), q.unpricedByReason(),
+                    q.flaggedEvents(), q.flaggedByFlag());
+        }
+    }
+
     static final Set<String> TIME_SERIES_PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "series");
 
     private static void knownParameters(Context ctx, Set<String> known) {

@@ -141,11 +141,11 @@ class HttpApiTest {
 
     @Test
     void aBodyWhoseEventsAreAllRejectedIsAnswered400WithTheirErrors() {
-        ApiClient.Reply reply = client.post("/v1/usage", UsageJson.event(workspace()).put("service_tier", "gold"));
+        ApiClient.Reply reply = client.post("/v1/usage", UsageJson.event(workspace()).put("prompt_tokens", -1));
 
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.json().get("rejected").asInt()).isEqualTo(1);
-        assertThat(errors(reply.json().at("/results/0"))).containsOnlyKeys("service_tier");
+        assertThat(errors(reply.json().at("/results/0"))).containsOnlyKeys("prompt_tokens");
     }
 
     @Test

@@ -97,7 +97,7 @@ class UsageEventReaderTest {
 
     @Test
     void theEventsOwnRulesApplyOnceTheTypesAreRight() {
-        UsageEventReader.Read bounds = UsageEventReader.read(UsageJson.event("w").put("service_tier", "gold")
+        UsageEventReader.Read bounds = UsageEventReader.read(UsageJson.event("w").put("service_tier", "x".repeat(257))
                 .put("completion_tokens", -1));
         UsageEventReader.Read sum = UsageEventReader.read(UsageJson.event("w").put("total_tokens", 7));
 
