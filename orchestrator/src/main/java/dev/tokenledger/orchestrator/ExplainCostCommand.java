@@ -65,12 +65,25 @@ final class ExplainCostCommand implements Callable<Integer> {
         out.println("event " + x.eventId() + " at " + x.eventTime());
         out.println("  model " + e.get("model") + orNone(" (", e.get("provider"), ")") + ", user " + e.get("user_id")
                 + ", workspace " + e.get("workspace_id") + orNone(", agent ", e.get("agent_id"), "")
-                + orNone(", session ", e.get("session_id"), "") + ", tier " + e.get("service_tier"));
+                + orNone(", session ", e.get("session_id"), "") + ", tier " + e.get("service_tier")
+                + orNone(", inference geo ", e.get("inference_geo"), ""));
         out.println("  tokens: prompt " + tokens(e, "prompt_tokens") + " (cached " + tokens(e, "cached_tokens")
                 + ", cache writes " + tokens(e, "cache_creation_tokens") + " + " + tokens(e, "cache_creation_1h_tokens")
-                + " 1h, audio " + tokens(e, "audio_prompt_tokens") + "), completion " + tokens(e, "completion_tokens")
-                + " (reasoning " + tokens(e, "thoughts_tokens") + ", audio " + tokens(e, "audio_completion_tokens")
+                + " 1h, audio " + tokens(e, "audio_prompt_tokens") + ", image " + tokens(e, "image_prompt_tokens")
+                + "), completion " + tokens(e, "completion_tokens") + " (reasoning " + tokens(e, "thoughts_tokens")
+                + ", audio " + tokens(e, "audio_completion_tokens") + ", image " + tokens(e, "image_completion_tokens")
                 + "), tool-use prompt " + tokens(e, "tool_use_prompt_tokens") + ", total " + tokens(e, "total_tokens"));
+        StringBuilder extras = new StringBuilder();
+        for (String f : List.of("web_search_requests", "input_images", "output_images", "input_audio_seconds",
+                "input_video_seconds", "output_audio_seconds", "output_video_seconds")) {
+            if (e.get(f) instanceof Number n && n.doubleValue() != 0) {
+                extras.append(extras.isEmpty() ? "" : ", ").append(f).append(' ')
+                        .append(n instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString() : n.toString());
+            }
+        }
+        if (!extras.isEmpty()) {
+            out.println("  billed besides tokens: " + extras);
+        }
         out.println("written by batch " + e.get("batch_id") + " at " + e.get("ingested_at") + ": "
                 + priced(x.writtenStatus(), x.writtenPricingModel(), x.writtenPricingId(), x.writtenOverrideId(),
                 x.writtenBasis()));

@@ -1,6 +1,7 @@
 package dev.tokenledger.orchestrator;
 
 import dev.tokenledger.pricing.AliasRequest;
+import dev.tokenledger.pricing.BilledExtras;
 import dev.tokenledger.pricing.CostComponents;
 import dev.tokenledger.pricing.CostQuery;
 import dev.tokenledger.pricing.FeedSource;
@@ -140,6 +141,27 @@ final class PricingCommand implements Runnable {
         long audioCompletion;
         @Option(names = "--tool-use-prompt-tokens", defaultValue = "0")
         long toolUse;
+        @Option(names = "--image-prompt-tokens", defaultValue = "0", description = "image input tokens, part of the prompt")
+        long imagePrompt;
+        @Option(names = "--image-completion-tokens", defaultValue = "0", description = "image output tokens, part of the completion")
+        long imageCompletion;
+        @Option(names = "--web-search-requests", defaultValue = "0")
+        long webSearches;
+        @Option(names = "--input-images", defaultValue = "0", description = "input images priced per image")
+        long inputImages;
+        @Option(names = "--output-images", defaultValue = "0", description = "generated images priced per image")
+        long outputImages;
+        @Option(names = "--input-audio-seconds", defaultValue = "0")
+        BigDecimal inputAudioSeconds;
+        @Option(names = "--input-video-seconds", defaultValue = "0")
+        BigDecimal inputVideoSeconds;
+        @Option(names = "--output-audio-seconds", defaultValue = "0")
+        BigDecimal outputAudioSeconds;
+        @Option(names = "--output-video-seconds", defaultValue = "0")
+        BigDecimal outputVideoSeconds;
+        @Option(names = "--inference-geo", defaultValue = "", description = "where the provider ran the call (us, eu)"
+                + " when it bills a regional uplift")
+        String inferenceGeo;
         @Option(names = "--service-tier", defaultValue = "standard", description = "a tier name as providers send it: standard, default, auto, scale, batch, priority, fast, flex, ...")
         String tier;
         @Option(names = "--at", description = "price as of this instant (ISO-8601, default now)")
@@ -152,7 +174,9 @@ final class PricingCommand implements Runnable {
         @Override
         public Integer call() {
             TokenUsage usage = new TokenUsage(prompt, completion, cached, cacheCreation, cacheCreation1h, audioPrompt,
-                    reasoning, audioCompletion, toolUse, ServiceTier.parse(tier));
+                    reasoning, audioCompletion, toolUse, ServiceTier.parse(tier), imagePrompt, imageCompletion,
+                    new BilledExtras(webSearches, inputImages, outputImages, inputAudioSeconds, inputVideoSeconds,
+                            outputAudioSeconds, outputVideoSeconds, inferenceGeo));
             try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
                 PricedCost cost = ledger.pricing().cost(new CostQuery(model, provider, at != null ? at : Instant.now(),
                         usage, feed));
@@ -178,10 +202,12 @@ final class PricingCommand implements Runnable {
                 out.println("  " + c.unpricedReason() + ": " + c.reason());
                 return;
             }
-            if (!c.flags().isEmpty()) {
-                out.println("  flagged: " + c.flags() + (c.flags().contains(PricingFlag.UNKNOWN_SERVICE_TIER)
-                        ? " (a service tier name no provider documents: standard rates)"
-                        : " (the model lists no rates for this service tier: standard rates)"));
+            for (PricingFlag f : c.flags()) {
+                out.println("  flagged " + f + ": " + switch (f) {
+                    case UNKNOWN_SERVICE_TIER -> "a service tier name no provider documents: standard rates";
+                    case SERVICE_TIER_NOT_PRICED -> "the model lists no rates for this service tier: standard rates";
+                    case REGIONAL_UPLIFT -> "token rates times the model's regional uplift for the inference geo";
+                });
             }
             CostComponents k = c.components();
             Map<String, BigDecimal> parts = new LinkedHashMap<>();
@@ -194,6 +220,11 @@ final class PricingCommand implements Runnable {
             parts.put("audio input", k.audioInput());
             parts.put("audio output", k.audioOutput());
             parts.put("tool-use prompt", k.toolUsePrompt());
+            parts.put("image input tokens", k.imageInput());
+            parts.put("image output tokens", k.imageOutput());
+            parts.put("images", k.images());
+            parts.put("web search", k.webSearch());
+            parts.put("audio/video seconds", k.seconds());
             Output.Table t = new Output.Table("component", "USD");
             parts.forEach((name, v) -> t.row(name, v.toPlainString()));
             t.row("total", c.total().toPlainString());

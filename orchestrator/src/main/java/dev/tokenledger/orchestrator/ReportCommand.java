@@ -108,7 +108,7 @@ final class ReportCommand implements Callable<Integer> {
 
     static Output.Table table(Reports.Report report, boolean exact) {
         Output.Table t = new Output.Table(report.query().by().label(), "calls", "unpriced", "prompt tok", "cached tok",
-                "completion tok", "reasoning tok", "cost USD");
+                "completion tok", "reasoning tok", "image tok", "web searches", "images", "cost USD");
         for (Reports.Line l : report.lines()) {
             t.row(l.key().isEmpty() ? "(none)" : l.key(), exact ? Long.toString(l.events()) : Output.count(l.events()),
                     exact ? Long.toString(l.unpricedEvents()) : Output.count(l.unpricedEvents()),
@@ -116,6 +116,9 @@ final class ReportCommand implements Callable<Integer> {
                     exact ? Long.toString(l.cachedTokens()) : Output.count(l.cachedTokens()),
                     exact ? Long.toString(l.completionTokens()) : Output.count(l.completionTokens()),
                     exact ? Long.toString(l.thoughtsTokens()) : Output.count(l.thoughtsTokens()),
+                    exact ? Long.toString(l.imageTokens()) : Output.count(l.imageTokens()),
+                    exact ? Long.toString(l.webSearchRequests()) : Output.count(l.webSearchRequests()),
+                    exact ? Long.toString(l.images()) : Output.count(l.images()),
                     exact ? l.costUsd().toPlainString()
                             : l.unpricedEvents() == l.events() ? "unpriced" : Output.money(l.costUsd()));
         }

@@ -89,7 +89,7 @@ public final class Reports {
     /** One line of a report; amounts in USD at scale 12, unknown (unpriced) costs counted apart. */
     public record Line(String key, long events, long unpricedEvents, long promptTokens, long completionTokens,
                        long cachedTokens, long cacheCreationTokens, long thoughtsTokens, long totalTokens,
-                       BigDecimal costUsd) {
+                       long imageTokens, long webSearchRequests, long images, BigDecimal costUsd) {
     }
 
     public record Report(Query query, Source source, List<Line> lines) {
@@ -159,7 +159,8 @@ public final class Reports {
         for (Row r : clickHouse.query(sql, params)) {
             lines.add(new Line(r.string("key"), r.int64("events"), r.int64("unpriced"), r.int64("prompt"),
                     r.int64("completion"), r.int64("cached"), r.int64("cache_creation"), r.int64("thoughts"),
-                    r.int64("total"), r.decimal("cost").setScale(12)));
+                    r.int64("total"), r.int64("image_tokens"), r.int64("web_searches"), r.int64("images"),
+                    r.decimal("cost").setScale(12)));
         }
         return new Report(q, source, lines);
     }
@@ -168,7 +169,8 @@ public final class Reports {
             SELECT toString(%s) AS key, sum(events) AS events, sum(unpriced_events) AS unpriced,
                    sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
                    sum(cache_creation_tokens) AS cache_creation, sum(thoughts_tokens) AS thoughts,
-                   sum(total_tokens) AS total, sum(cost_usd) AS cost
+                   sum(total_tokens) AS total, sum(image_tokens) AS image_tokens,
+                   sum(web_search_requests) AS web_searches, sum(images) AS images, sum(cost_usd) AS cost
             FROM llm_usage_daily
             WHERE %s
             GROUP BY key""";
@@ -178,6 +180,8 @@ public final class Reports {
                    sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cached_tokens) AS cached,
                    sum(cache_creation_tokens + cache_creation_1h_tokens) AS cache_creation,
                    sum(thoughts_tokens) AS thoughts, sum(total_tokens) AS total,
+                   sum(image_prompt_tokens + image_completion_tokens) AS image_tokens,
+                   sum(web_search_requests) AS web_searches, sum(input_images + output_images) AS images,
                    ifNull(sum(cost_usd), toDecimal128(0, 12)) AS cost
             FROM llm_usage
             WHERE %s
@@ -191,6 +195,7 @@ public final class Reports {
             SELECT toString(%s) AS key, toUInt64(0) AS events, %s(sum(unpriced_delta)) AS unpriced,
                    toUInt64(0) AS prompt, toUInt64(0) AS completion, toUInt64(0) AS cached,
                    toUInt64(0) AS cache_creation, toUInt64(0) AS thoughts, toUInt64(0) AS total,
+                   toUInt64(0) AS image_tokens, toUInt64(0) AS web_searches, toUInt64(0) AS images,
                    %s(sum(cost_usd)) AS cost
             FROM llm_usage_adjustment
             WHERE %s
@@ -199,7 +204,8 @@ public final class Reports {
     private static final String SUM_OF_PARTS = """
             SELECT key, sum(events) AS events, sum(unpriced) AS unpriced, sum(prompt) AS prompt,
                    sum(completion) AS completion, sum(cached) AS cached, sum(cache_creation) AS cache_creation,
-                   sum(thoughts) AS thoughts, sum(total) AS total, sum(cost) AS cost
+                   sum(thoughts) AS thoughts, sum(total) AS total, sum(image_tokens) AS image_tokens,
+                   sum(web_searches) AS web_searches, sum(images) AS images, sum(cost) AS cost
             FROM (
             %s
             )

@@ -6,6 +6,7 @@ import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.TestClickHouse;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.postgres.TestPostgres;
+import dev.tokenledger.pricing.AliasRequest;
 import dev.tokenledger.pricing.OverrideRequest;
 import dev.tokenledger.usage.PricingEventPricer;
 import dev.tokenledger.usage.RepriceRequest;
@@ -206,6 +207,15 @@ class AdminSqlDocTest {
                     .satisfies(r -> assertThat(r.get("outcome")).isEqualTo("applied")))),
             Map.entry("The current price of a model", Check.of(rows -> assertThat(rows).singleElement()
                     .satisfies(r -> assertThat((BigDecimal) r.get("input_cost_per_token")).isPositive()))),
+            Map.entry("Model name aliases", new Check(
+                    // From an hour on: a time in the past would queue back-pricing, which other checks count.
+                    () -> ledger.pricing().setAlias(new AliasRequest("azure-prod-gpt4o", "gpt-4o",
+                            Instant.now().plus(Duration.ofHours(1)), "Azure deployment", "admin")),
+                    rows -> assertThat(rows).singleElement().satisfies(r -> {
+                        assertThat(r.get("alias")).isEqualTo("azure-prod-gpt4o");
+                        assertThat(r.get("model_key")).isEqualTo("gpt-4o");
+                        assertThat(r.get("valid_to")).isNull();
+                    }))),
             Map.entry("Requeue FAILED usage_write jobs", Check.of(rows -> {
                 assertThat(count("SELECT count(*) FROM jobrunr_jobs WHERE state = 'FAILED'")).isZero();
                 assertThat(count("SELECT count(*) FROM usage_batch WHERE job_id IS NULL")).isEqualTo(2);

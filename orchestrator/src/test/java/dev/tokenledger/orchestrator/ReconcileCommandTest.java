@@ -85,7 +85,8 @@ class ReconcileCommandTest {
             JsonNode totals = day.get("totals").get(source);
             assertThat(totals.properties()).extracting(Map.Entry::getKey).as("what a correction moves")
                     .containsExactly("unpriced_events", "cost_usd", "input_cost", "cached_input_cost",
-                            "cache_creation_cost", "output_cost", "reasoning_cost", "audio_cost", "tool_use_cost");
+                            "cache_creation_cost", "output_cost", "reasoning_cost", "audio_cost", "tool_use_cost",
+                            "image_cost", "web_search_cost", "seconds_cost");
             assertThat(totals.get("cost_usd").asText()).isEqualTo("0.000000000000");
         }
     }

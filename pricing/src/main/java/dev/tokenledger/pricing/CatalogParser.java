@@ -33,6 +33,8 @@ import java.util.TreeMap;
 final class CatalogParser {
     static final String SAMPLE_SPEC = "sample_spec";
     static final String TIERED_PRICING = "tiered_pricing";
+    private static final String PROVIDER_SPECIFIC_ENTRY = "provider_specific_entry";
+    private static final String FAST = "fast";
 
     private CatalogParser() {
     }
@@ -123,6 +125,9 @@ final class CatalogParser {
             } else {
                 JsonNode node = Json.MAPPER.readTree(p);
                 attributes.put(field, node == null ? Json.NODES.nullNode() : node);
+                if (PROVIDER_SPECIFIC_ENTRY.equals(field)) {
+                    regionalUplifts(node, costs);
+                }
             }
         }
         if (error != null) {
@@ -132,9 +137,30 @@ final class CatalogParser {
                 Json.contentHash(provider, mode, costs, attributes), Json.costsHash(costs)), null);
     }
 
-    /** Keys that carry prices: every key naming a cost, and LiteLLM's {@code tiered_pricing} table. */
+    /**
+     * Keys that carry prices: every key naming a cost, LiteLLM's {@code tiered_pricing} table, and the regional
+     * uplift multipliers (OpenAI's data residency), which change what a call costs as much as a rate does.
+     */
     static boolean isCostKey(String field) {
-        return field.contains("cost") || TIERED_PRICING.equals(field);
+        return field.contains("cost") || TIERED_PRICING.equals(field) || field.startsWith(UnitRates.UPLIFT_PREFIX);
+    }
+
+    /**
+     * Anthropic's regional uplifts, which the feed keeps in {@code provider_specific_entry} ({@code {"us": 1.1,
+     * "fast": 6.0}}), read into the keys OpenAI's use ({@code regional_processing_uplift_multiplier_us}) so that one
+     * rule prices both (see {@link UnitRates}). Other members (the fast-mode multiplier, non-numbers) are left to
+     * the attributes.
+     */
+    private static void regionalUplifts(JsonNode entry, SortedMap<String, BigDecimal> costs) {
+        if (entry == null || !entry.isObject()) {
+            return;
+        }
+        for (Map.Entry<String, JsonNode> e : entry.properties()) {
+            String region = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (e.getValue().isNumber() && e.getValue().decimalValue().signum() > 0 && !FAST.equals(region)) {
+                costs.putIfAbsent(UnitRates.UPLIFT_PREFIX + region, e.getValue().decimalValue());
+            }
+        }
     }
 
     /** Reads a cost value (a number, or an object/array of them) into {@code costs}; returns an error or null. */

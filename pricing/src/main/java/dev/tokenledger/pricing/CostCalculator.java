@@ -3,6 +3,7 @@ package dev.tokenledger.pricing;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -56,23 +57,45 @@ final class CostCalculator {
         int level = card.level(usage.promptTokens());
         ServiceTier tier = usage.serviceTier();
         Rates r = card.rates(tier, level);
+        UnitRates units = card.units();
+        BilledExtras x = usage.extras();
         Missing missing = missingRate(r, usage);
+        if (missing == null && x.any()) {
+            missing = missingUnitRate(units, x);
+        }
         if (missing != null) {
             return PricedCost.unpriced(model, key, kind, segment.priceRowId(), segment.overrideId(), tier,
                     missing.code(), "model '" + key + "' lists no " + missing.what());
         }
+        // The regional uplift multiplies every token rate (exactly: tokens x rate x uplift, rounded once).
+        BigDecimal up = units.uplift(x.inferenceGeo());
         CostComponents c = new CostComponents(
-                cost(usage.textPromptTokens(), r.input()),
-                cost(usage.cachedTokens(), r.cacheRead()),
-                cost(usage.cacheCreationTokens(), r.cacheWrite5m()),
-                cost(usage.cacheCreation1hTokens(), r.cacheWrite1h()),
-                cost(usage.textCompletionTokens(), r.output()),
-                cost(usage.thoughtsTokens(), r.reasoning()),
-                cost(usage.audioPromptTokens(), r.audioInput()),
-                cost(usage.audioCompletionTokens(), r.audioOutput()),
-                cost(usage.toolUsePromptTokens(), r.input()));
-        Set<PricingFlag> flags = tier == ServiceTier.UNKNOWN ? Set.of(PricingFlag.UNKNOWN_SERVICE_TIER)
-                : r.serviceTierPriced() ? Set.of() : Set.of(PricingFlag.SERVICE_TIER_NOT_PRICED);
+                cost(usage.textPromptTokens(), r.input(), up),
+                cost(usage.cachedTokens(), r.cacheRead(), up),
+                cost(usage.cacheCreationTokens(), r.cacheWrite5m(), up),
+                cost(usage.cacheCreation1hTokens(), r.cacheWrite1h(), up),
+                cost(usage.textCompletionTokens(), r.output(), up),
+                cost(usage.thoughtsTokens(), r.reasoning(), up),
+                cost(usage.audioPromptTokens(), r.audioInput(), up),
+                cost(usage.audioCompletionTokens(), r.audioOutput(), up),
+                cost(usage.toolUsePromptTokens(), r.input(), up),
+                cost(usage.imagePromptTokens(), r.imageInput(), up),
+                cost(usage.imageCompletionTokens(), r.imageOutput(), up),
+                round(times(x.inputImages(), units.inputImage()).add(times(x.outputImages(), units.outputImage()))),
+                round(times(x.webSearchRequests(), units.webSearch())),
+                round(times(x.inputAudioSeconds(), units.inputAudioSecond())
+                        .add(times(x.inputVideoSeconds(), units.inputVideoSecond()))
+                        .add(times(x.outputAudioSeconds(), units.outputAudioSecond()))
+                        .add(times(x.outputVideoSeconds(), units.outputVideoSecond()))));
+        Set<PricingFlag> flags = EnumSet.noneOf(PricingFlag.class);
+        if (tier == ServiceTier.UNKNOWN) {
+            flags.add(PricingFlag.UNKNOWN_SERVICE_TIER);
+        } else if (!r.serviceTierPriced()) {
+            flags.add(PricingFlag.SERVICE_TIER_NOT_PRICED);
+        }
+        if (up != null) {
+            flags.add(PricingFlag.REGIONAL_UPLIFT);
+        }
         return new PricedCost(segment.overrideId() != null ? CostStatus.OVERRIDE : CostStatus.PRICED, model, key, kind,
                 segment.priceRowId(), segment.overrideId(), card.levelName(level), tier, flags, c.sum(), c, null,
                 null);
@@ -117,13 +140,70 @@ final class CostCalculator {
             return new Missing(UnpricedReason.NO_AUDIO_OUTPUT_RATE, "audio or output price for "
                     + u.audioCompletionTokens() + " audio output tokens");
         }
+        if (r.imageInput() == null && u.imagePromptTokens() > 0) {
+            return new Missing(UnpricedReason.NO_IMAGE_INPUT_RATE, "image or input price for " + u.imagePromptTokens()
+                    + " image input tokens");
+        }
+        if (r.imageOutput() == null && u.imageCompletionTokens() > 0) {
+            return new Missing(UnpricedReason.NO_IMAGE_OUTPUT_RATE, "image or output price for "
+                    + u.imageCompletionTokens() + " image output tokens");
+        }
         return null;
     }
 
-    private static BigDecimal cost(long tokens, BigDecimal rate) {
+    /** Which rate of a billed extra is absent, or null. */
+    private static Missing missingUnitRate(UnitRates u, BilledExtras x) {
+        if (u.webSearch() == null && x.webSearchRequests() > 0) {
+            return new Missing(UnpricedReason.NO_WEB_SEARCH_RATE, "search_context_cost_per_query for "
+                    + x.webSearchRequests() + " web searches");
+        }
+        if (u.inputImage() == null && x.inputImages() > 0) {
+            return new Missing(UnpricedReason.NO_IMAGE_INPUT_RATE, "input_cost_per_image for " + x.inputImages()
+                    + " input images (images billed as tokens are sent as image_prompt_tokens)");
+        }
+        if (u.outputImage() == null && x.outputImages() > 0) {
+            return new Missing(UnpricedReason.NO_IMAGE_OUTPUT_RATE, "output_cost_per_image for " + x.outputImages()
+                    + " generated images (images billed as tokens are sent as image_completion_tokens)");
+        }
+        if (u.inputAudioSecond() == null && x.inputAudioSeconds().signum() > 0) {
+            return new Missing(UnpricedReason.NO_AUDIO_SECOND_RATE, "input_cost_per_audio_per_second or"
+                    + " input_cost_per_second for " + x.inputAudioSeconds().toPlainString() + " seconds of audio input");
+        }
+        if (u.outputAudioSecond() == null && x.outputAudioSeconds().signum() > 0) {
+            return new Missing(UnpricedReason.NO_AUDIO_SECOND_RATE, "output_cost_per_audio_per_second or"
+                    + " output_cost_per_second for " + x.outputAudioSeconds().toPlainString()
+                    + " seconds of audio output");
+        }
+        if (u.inputVideoSecond() == null && x.inputVideoSeconds().signum() > 0) {
+            return new Missing(UnpricedReason.NO_VIDEO_SECOND_RATE, "input_cost_per_video_per_second for "
+                    + x.inputVideoSeconds().toPlainString() + " seconds of video input");
+        }
+        if (u.outputVideoSecond() == null && x.outputVideoSeconds().signum() > 0) {
+            return new Missing(UnpricedReason.NO_VIDEO_SECOND_RATE, "output_cost_per_video_per_second or"
+                    + " output_cost_per_second for " + x.outputVideoSeconds().toPlainString()
+                    + " seconds of video output");
+        }
+        return null;
+    }
+
+    private static BigDecimal cost(long tokens, BigDecimal rate, BigDecimal uplift) {
         if (tokens == 0) {
             return ZERO;
         }
-        return BigDecimal.valueOf(tokens).multiply(rate).setScale(SCALE, ROUNDING);
+        BigDecimal exact = BigDecimal.valueOf(tokens).multiply(rate);
+        return (uplift == null ? exact : exact.multiply(uplift)).setScale(SCALE, ROUNDING);
+    }
+
+    /** count x rate, exactly; zero when the count is zero (its rate may then be absent). */
+    private static BigDecimal times(long count, BigDecimal rate) {
+        return count == 0 ? BigDecimal.ZERO : BigDecimal.valueOf(count).multiply(rate);
+    }
+
+    private static BigDecimal times(BigDecimal seconds, BigDecimal rate) {
+        return seconds.signum() == 0 ? BigDecimal.ZERO : seconds.multiply(rate);
+    }
+
+    private static BigDecimal round(BigDecimal exact) {
+        return exact.signum() == 0 ? ZERO : exact.setScale(SCALE, ROUNDING);
     }
 }

@@ -15,14 +15,22 @@ import java.math.BigDecimal;
  * @param audioInput     audio input tokens at {@code input_cost_per_audio_token}
  * @param audioOutput    audio output tokens at {@code output_cost_per_audio_token}
  * @param toolUsePrompt  tool-use prompt tokens (extra input) at the input rate
+ * @param imageInput     image input tokens at {@code input_cost_per_image_token}
+ * @param imageOutput    image output tokens at {@code output_cost_per_image_token}
+ * @param images         images at {@code input_cost_per_image} and {@code output_cost_per_image}
+ * @param webSearch      web searches at {@code search_context_cost_per_query}
+ * @param seconds        seconds of audio and video at their per-second rates
  */
 public record CostComponents(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheCreation,
                              BigDecimal cacheCreation1h, BigDecimal output, BigDecimal reasoning,
-                             BigDecimal audioInput, BigDecimal audioOutput, BigDecimal toolUsePrompt) {
+                             BigDecimal audioInput, BigDecimal audioOutput, BigDecimal toolUsePrompt,
+                             BigDecimal imageInput, BigDecimal imageOutput, BigDecimal images, BigDecimal webSearch,
+                             BigDecimal seconds) {
 
     /** The exact sum of the components. */
     public BigDecimal sum() {
         return input.add(cachedInput).add(cacheCreation).add(cacheCreation1h).add(output).add(reasoning)
-                .add(audioInput).add(audioOutput).add(toolUsePrompt);
+                .add(audioInput).add(audioOutput).add(toolUsePrompt).add(imageInput).add(imageOutput).add(images)
+                .add(webSearch).add(seconds);
     }
 }

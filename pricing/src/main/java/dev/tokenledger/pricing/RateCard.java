@@ -59,6 +59,12 @@ import java.util.regex.Pattern;
  * with a {@code _batches} key and for every Claude model (Anthropic's rule covers all of them; no Claude entry of
  * Anthropic's own lists {@code _batches} keys). LiteLLM instead bills every prompt token, cached or not, at
  * {@code input_cost_per_token_batches}.
+ *
+ * <h2>Image tokens</h2>
+ * Image input tokens: {@code input_cost_per_image_token} (with the tier's and batch's rules above), else the input
+ * rate; image output tokens: {@code output_cost_per_image_token}, else the output rate. This is LiteLLM's rule, and
+ * the providers': OpenAI bills image inputs of its chat models as input tokens. What is billed per image, per web
+ * search or per second is in {@link UnitRates}.
  */
 final class RateCard {
     private static final Pattern THRESHOLD_KEY = Pattern.compile("input_cost_per_token_above_(\\d+)(k?)_tokens");
@@ -77,9 +83,11 @@ final class RateCard {
     private final long[] rangeEnds;
     private final String[] levelNames; // null for the base level
     private final Rates[][] rates;     // [service tier ordinal][level]
+    private final UnitRates units;
 
     private RateCard(long[] thresholds, boolean inclusive, long[] rangeStarts, long[] rangeEnds,
-                     String[] levelNames, Rates[][] rates) {
+                     String[] levelNames, Rates[][] rates, UnitRates units) {
+        this.units = units;
         this.thresholds = thresholds;
         this.inclusive = inclusive;
         this.rangeStarts = rangeStarts;
@@ -105,6 +113,11 @@ final class RateCard {
             }
         }
         return level;
+    }
+
+    /** The rates of what a call is billed for besides tokens, and the regional uplifts. */
+    UnitRates units() {
+        return units;
     }
 
     Rates rates(ServiceTier tier, int level) {
@@ -148,7 +161,7 @@ final class RateCard {
             }
         }
         boolean inclusive = provider != null && provider.toLowerCase(Locale.ROOT).equals("xai");
-        return new RateCard(thresholds, inclusive, null, null, names, rates);
+        return new RateCard(thresholds, inclusive, null, null, names, rates, UnitRates.of(costs));
     }
 
     /** Whether a price book key names one of Anthropic's Claude models, on any platform that serves it. */
@@ -183,7 +196,11 @@ final class RateCard {
                 times(c.get("input_cost_per_audio_token"), factor), input);
         BigDecimal audioOut = first(s.isEmpty() ? null : c.get("output_cost_per_audio_token" + s),
                 times(c.get("output_cost_per_audio_token"), factor), output);
-        return new Rates(input, cacheRead, write5m, write1h, output, reasoning, audioIn, audioOut, tierPriced);
+        // Image tokens (LiteLLM's _calculate_input_cost / image output tokens): their own key, else the text rate.
+        BigDecimal imageIn = first(ofTier(c, "input_cost_per_image_token", s, t, factor), input);
+        BigDecimal imageOut = first(ofTier(c, "output_cost_per_image_token", s, t, factor), output);
+        return new Rates(input, cacheRead, write5m, write1h, output, reasoning, audioIn, audioOut, imageIn, imageOut,
+                tierPriced);
     }
 
     /**
@@ -285,15 +302,17 @@ final class RateCard {
                     first(t.get("output_cost_per_reasoning_token"), output),
                     first(costs.get("input_cost_per_audio_token"), input),
                     first(costs.get("output_cost_per_audio_token"), output),
+                    first(costs.get("input_cost_per_image_token"), input),
+                    first(costs.get("output_cost_per_image_token"), output),
                     true);
             Rates untiered = new Rates(standard.input(), standard.cacheRead(), standard.cacheWrite5m(),
                     standard.cacheWrite1h(), standard.output(), standard.reasoning(), standard.audioInput(),
-                    standard.audioOutput(), false);
+                    standard.audioOutput(), standard.imageInput(), standard.imageOutput(), false);
             for (ServiceTier tier : TIERS) {
                 rates[tier.ordinal()][i] = tier == ServiceTier.STANDARD ? standard : untiered;
             }
         }
-        return new RateCard(new long[0], false, starts, ends, names, rates);
+        return new RateCard(new long[0], false, starts, ends, names, rates, UnitRates.of(costs));
     }
 
     private static long saturatedLong(BigDecimal v) {

@@ -12,5 +12,5 @@ import java.math.BigDecimal;
  */
 record Rates(BigDecimal input, BigDecimal cacheRead, BigDecimal cacheWrite5m, BigDecimal cacheWrite1h,
              BigDecimal output, BigDecimal reasoning, BigDecimal audioInput, BigDecimal audioOutput,
-             boolean serviceTierPriced) {
+             BigDecimal imageInput, BigDecimal imageOutput, boolean serviceTierPriced) {
 }

@@ -18,7 +18,12 @@ public enum UnpricedReason {
     NO_AUDIO_INPUT_RATE("no_audio_input_rate"),
     NO_OUTPUT_RATE("no_output_rate"),
     NO_REASONING_RATE("no_reasoning_rate"),
-    NO_AUDIO_OUTPUT_RATE("no_audio_output_rate");
+    NO_AUDIO_OUTPUT_RATE("no_audio_output_rate"),
+    NO_IMAGE_INPUT_RATE("no_image_input_rate"),
+    NO_IMAGE_OUTPUT_RATE("no_image_output_rate"),
+    NO_WEB_SEARCH_RATE("no_web_search_rate"),
+    NO_AUDIO_SECOND_RATE("no_audio_second_rate"),
+    NO_VIDEO_SECOND_RATE("no_video_second_rate");
 
     private final String wireName;
 

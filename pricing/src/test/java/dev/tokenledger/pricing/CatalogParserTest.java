@@ -67,9 +67,31 @@ class CatalogParserTest {
                     .filter(k -> !k.startsWith("tiered_pricing."))
                     .map(k -> k.split("\\.")[0]).forEach(keys::add));
         }
-        assertThat(keys).hasSize(83).contains("input_cost_per_token_above_200k_tokens", "output_cost_per_token_flex",
+        // 83 kinds of cost key, and the regional uplift multipliers: OpenAI's eu and us keys (read as they are) and
+        // Anthropic's provider_specific_entry {"us": 1.1} (read into the us key).
+        assertThat(keys).hasSize(85).contains("input_cost_per_token_above_200k_tokens", "output_cost_per_token_flex",
                 "cache_creation_input_token_cost_above_1hr", "input_cost_per_token_batches",
-                "search_context_cost_per_query", "output_cost_per_reasoning_token");
+                "search_context_cost_per_query", "output_cost_per_reasoning_token",
+                "regional_processing_uplift_multiplier_eu", "regional_processing_uplift_multiplier_us");
+    }
+
+    @Test
+    void anthropicsRegionalUpliftIsReadIntoTheUpliftKeyAndItsFastModeAndOtherMembersAreNot() throws FeedFormatException {
+        Catalog catalog = parse("""
+                {
+                  "opus": {"input_cost_per_token": 5e-6, "provider_specific_entry": {"us": 1.1, "fast": 6.0}},
+                  "titan": {"input_cost_per_token": 2e-8, "provider_specific_entry": {"bedrock_invocation_schema": "v2"}},
+                  "gpt": {"input_cost_per_token": 2.5e-6, "regional_processing_uplift_multiplier_eu": 1.1}
+                }""");
+
+        assertThat(catalog.entries().get("opus").costs()).containsOnlyKeys("input_cost_per_token",
+                "regional_processing_uplift_multiplier_us").containsEntry("regional_processing_uplift_multiplier_us",
+                new BigDecimal("1.1"));
+        assertThat(catalog.entries().get("opus").attributes()).containsKey("provider_specific_entry");
+        assertThat(catalog.entries().get("titan").costs()).containsOnlyKeys("input_cost_per_token");
+        assertThat(catalog.entries().get("gpt").costs()).containsEntry("regional_processing_uplift_multiplier_eu",
+                new BigDecimal("1.1"));
+        assertThat(catalog.skipped()).isEmpty();
     }
 
     @Test

@@ -50,12 +50,13 @@ class CostPropertiesTest {
         }
         CostComponents c = cost.components();
         List<BigDecimal> parts = List.of(c.input(), c.cachedInput(), c.cacheCreation(), c.cacheCreation1h(), c.output(),
-                c.reasoning(), c.audioInput(), c.audioOutput(), c.toolUsePrompt());
+                c.reasoning(), c.audioInput(), c.audioOutput(), c.toolUsePrompt(), c.imageInput(), c.imageOutput(),
+                c.images(), c.webSearch(), c.seconds());
         assertThat(parts).allSatisfy(p -> assertThat(p.signum()).isNotNegative());
         assertThat(cost.total()).isEqualTo(c.sum());
         assertThat(cost.total().scale()).isEqualTo(CostCalculator.SCALE);
         long tokens = usage.promptTokens() + usage.completionTokens() + usage.toolUsePromptTokens();
-        if (tokens > 0 && cost.total().signum() == 0) {
+        if ((tokens > 0 || usage.extras().any()) && cost.total().signum() == 0) {
             assertThat(CATALOG.entries().get(cost.modelKey()).costs().values())
                     .as("%s costs $0 for %s: only a rate of 0 in the feed may do that", model, usage)
                     .anySatisfy(rate -> assertThat(rate.signum()).isZero());
@@ -71,6 +72,22 @@ class CostPropertiesTest {
     Arbitrary<TokenUsage> usages() {
         Arbitrary<Long> n = Arbitraries.oneOf(Arbitraries.longs().between(0, 50),
                 Arbitraries.longs().between(0, 400_000));
+        Arbitrary<Long> few = Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, 20));
+        Arbitrary<BigDecimal> seconds = Arbitraries.oneOf(Arbitraries.just(BigDecimal.ZERO),
+                Arbitraries.bigDecimals().between(BigDecimal.ZERO, new BigDecimal("7200")).ofScale(3));
+        // Mostly none: then the call is priced by its tokens alone and every model is exercised.
+        Arbitrary<BilledExtras> extras = Arbitraries.oneOf(Arbitraries.just(BilledExtras.NONE),
+                Combinators.combine(few, few, few, seconds, seconds, seconds, seconds,
+                        Arbitraries.of("", "us", "eu", "global", "EU")).as(BilledExtras::new));
+        Arbitrary<long[]> images = Combinators.combine(n, n).as((p, c) -> new long[] {p, c});
+        return Combinators.combine(tokenUsages(n), images, extras).as((u, img, x) -> {
+            long ip = Math.min(img[0], u.textPromptTokens());
+            long ic = Math.min(img[1], u.textCompletionTokens());
+            return u.withImageTokens(ip, ic).withExtras(x);
+        });
+    }
+
+    private static Arbitrary<TokenUsage> tokenUsages(Arbitrary<Long> n) {
         return Combinators.combine(n, n, n, n, n, n, n, Arbitraries.of(TIER_NAMES)).as(
                 (prompt, completion, cached, write, write1h, audio, thoughts, tier) -> {
                     // Parts are cut from their container so that every mix is a valid call.

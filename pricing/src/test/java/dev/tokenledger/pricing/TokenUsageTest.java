@@ -16,15 +16,15 @@ class TokenUsageTest {
         assertThatThrownBy(() -> full.withAudioPromptTokens(51))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cachedTokens (700) + cacheCreationTokens (200) + cacheCreation1hTokens (50)"
-                        + " + audioPromptTokens (51) = 1001 must not exceed promptTokens (1000)");
+                        + " + audioPromptTokens (51) + imagePromptTokens (0) = 1001 must not exceed promptTokens (1000)");
     }
 
     @Test
     void completionPartsMayNotExceedTheCompletion() {
         assertThatThrownBy(() -> TokenUsage.of(10, 100).withThoughtsTokens(80).withAudioCompletionTokens(21))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("thoughtsTokens (80) + audioCompletionTokens (21) = 101 must not exceed"
-                        + " completionTokens (100)");
+                .hasMessageContaining("thoughtsTokens (80) + audioCompletionTokens (21) + imageCompletionTokens (0) = 101"
+                        + " must not exceed completionTokens (100)");
     }
 
     @Test

@@ -14,10 +14,11 @@ import java.util.List;
  */
 record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDecimal cachedInput,
                   BigDecimal cacheCreation, BigDecimal output, BigDecimal reasoning, BigDecimal audio,
-                  BigDecimal toolUse, BigDecimal total, EventCost next) {
+                  BigDecimal toolUse, BigDecimal image, BigDecimal webSearch, BigDecimal seconds, BigDecimal total,
+                  EventCost next) {
     private static final String MONEY = "Decimal(38, 12)";
 
-    /** llm_usage_adjustment's columns (V6, V7), in the order {@link #encode} writes them. */
+    /** llm_usage_adjustment's columns (V6, V7, V8), in the order {@link #encode} writes them. */
     static final List<Column> COLUMNS = List.of(
             new Column("event_id", "UUID"),
             new Column("event_time", "DateTime64(3, 'UTC')"),
@@ -36,6 +37,9 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
             new Column("reasoning_cost", MONEY),
             new Column("audio_cost", MONEY),
             new Column("tool_use_cost", MONEY),
+            new Column("image_cost", MONEY),
+            new Column("web_search_cost", MONEY),
+            new Column("seconds_cost", MONEY),
             new Column("cost_usd", MONEY),
             new Column("cost_status", "Enum8('priced' = 1, 'unpriced' = 2, 'override' = 3)"),
             new Column("pricing_model", "LowCardinality(String)"),
@@ -62,15 +66,19 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
         BigDecimal reasoning = delta(current.reasoning(), next.reasoning());
         BigDecimal audio = delta(current.audio(), next.audio());
         BigDecimal toolUse = delta(current.toolUse(), next.toolUse());
+        BigDecimal image = delta(current.image(), next.image());
+        BigDecimal webSearch = delta(current.webSearch(), next.webSearch());
+        BigDecimal seconds = delta(current.seconds(), next.seconds());
         boolean moved = wasPriced != isPriced || total.signum() != 0 || input.signum() != 0
                 || cachedInput.signum() != 0 || cacheCreation.signum() != 0 || output.signum() != 0
-                || reasoning.signum() != 0 || audio.signum() != 0 || toolUse.signum() != 0;
+                || reasoning.signum() != 0 || audio.signum() != 0 || toolUse.signum() != 0 || image.signum() != 0
+                || webSearch.signum() != 0 || seconds.signum() != 0;
         if (!moved) {
             return null;
         }
         int unpricedDelta = (isPriced ? 0 : 1) - (wasPriced ? 0 : 1);
         return new Adjustment(event, unpricedDelta, input, cachedInput, cacheCreation, output, reasoning, audio,
-                toolUse, total, next);
+                toolUse, image, webSearch, seconds, total, next);
     }
 
     /** The measure this adjustment moves, by how much (0 for events and tokens). */
@@ -85,6 +93,9 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
             case REASONING_COST -> reasoning;
             case AUDIO_COST -> audio;
             case TOOL_USE_COST -> toolUse;
+            case IMAGE_COST -> image;
+            case WEB_SEARCH_COST -> webSearch;
+            case SECONDS_COST -> seconds;
             default -> BigDecimal.ZERO;
         };
     }
@@ -110,6 +121,9 @@ record Adjustment(UsageEvent event, int unpricedDelta, BigDecimal input, BigDeci
                     .decimal128(scaled(a.reasoning()), UsageRows.COST_SCALE)
                     .decimal128(scaled(a.audio()), UsageRows.COST_SCALE)
                     .decimal128(scaled(a.toolUse()), UsageRows.COST_SCALE)
+                    .decimal128(scaled(a.image()), UsageRows.COST_SCALE)
+                    .decimal128(scaled(a.webSearch()), UsageRows.COST_SCALE)
+                    .decimal128(scaled(a.seconds()), UsageRows.COST_SCALE)
                     .decimal128(scaled(a.total()), UsageRows.COST_SCALE)
                     .enum8(a.next().status().code())
                     .string(a.next().pricingModel())

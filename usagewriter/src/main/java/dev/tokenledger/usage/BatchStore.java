@@ -62,7 +62,10 @@ final class BatchStore {
             event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id, agent_db_id,
                    model, provider, prompt_tokens, completion_tokens, total_tokens, tool_use_prompt_tokens,
                    thoughts_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens,
-                   audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id, session_id, service_tier""";
+                   audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id, session_id, service_tier,
+                   image_prompt_tokens, image_completion_tokens, web_search_requests, input_images, output_images,
+                   input_audio_seconds, input_video_seconds, output_audio_seconds, output_video_seconds,
+                   inference_geo""";
     private static final String EVENTS = "SELECT " + EVENT_COLUMNS + """
 
             FROM usage_event
@@ -104,7 +107,9 @@ final class BatchStore {
                     rs.getString(9), rs.getString(10), rs.getLong(11), rs.getLong(12), rs.getLong(13),
                     rs.getLong(14), rs.getLong(15), rs.getLong(16), rs.getLong(17), rs.getLong(18),
                     rs.getLong(19), rs.getLong(20), rs.getInt(21), rs.getString(22), rs.getString(23),
-                    rs.getString(24)), null);
+                    rs.getString(24), rs.getLong(25), rs.getLong(26), rs.getLong(27), rs.getLong(28), rs.getLong(29),
+                    rs.getBigDecimal(30), rs.getBigDecimal(31), rs.getBigDecimal(32), rs.getBigDecimal(33),
+                    rs.getString(34)), null);
         } catch (InvalidUsageEventException e) {
             return new StoredEvent(id, time, null, e.getMessage());
         }

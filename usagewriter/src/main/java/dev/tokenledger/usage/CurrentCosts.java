@@ -39,8 +39,15 @@ final class CurrentCosts {
     private static final DateTimeFormatter CH_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
             .withZone(ZoneOffset.UTC);
     static final List<String> COSTS = List.of("input_cost", "cached_input_cost", "cache_creation_cost", "output_cost",
-            "reasoning_cost", "audio_cost", "tool_use_cost", "cost_usd");
+            "reasoning_cost", "audio_cost", "tool_use_cost", "image_cost", "web_search_cost", "seconds_cost", "cost_usd");
     private static final String KEY = "(%1$suser_id, %1$sworkspace_id, %1$sevent_time, %1$sevent_id)";
+    /** What an event is billed for besides its text tokens (V8), each under its own name. */
+    static final String EXTRAS = "%1$simage_prompt_tokens AS image_prompt_tokens,"
+            + " %1$simage_completion_tokens AS image_completion_tokens, %1$sweb_search_requests AS web_search_requests,"
+            + " %1$sinput_images AS input_images, %1$soutput_images AS output_images,"
+            + " %1$sinput_audio_seconds AS input_audio_seconds, %1$sinput_video_seconds AS input_video_seconds,"
+            + " %1$soutput_audio_seconds AS output_audio_seconds, %1$soutput_video_seconds AS output_video_seconds,"
+            + " %1$sinference_geo AS inference_geo";
 
     private CurrentCosts() {
     }
@@ -63,7 +70,8 @@ final class CurrentCosts {
                 + " u.tool_use_prompt_tokens AS tool_use_prompt_tokens, u.thoughts_tokens AS thoughts_tokens,"
                 + " u.cached_tokens AS cached_tokens, u.cache_creation_tokens AS cache_creation_tokens,"
                 + " u.cache_creation_1h_tokens AS cache_creation_1h_tokens, u.audio_prompt_tokens AS audio_prompt_tokens,"
-                + " u.audio_completion_tokens AS audio_completion_tokens, u.cost_status AS status,"
+                + " u.audio_completion_tokens AS audio_completion_tokens, " + EXTRAS.formatted("u.")
+                + ", u.cost_status AS status,"
                 + " u.pricing_model AS pricing_model, u.pricing_id AS pricing_id,"
                 + " u.pricing_override_id AS pricing_override_id, " + columns("u.", "w_")
                 + " FROM llm_usage AS u WHERE " + filter + " ORDER BY " + KEY.formatted("u.")
@@ -91,6 +99,11 @@ final class CurrentCosts {
                     .thoughtsTokens(r.uint64(c.thoughts)).cachedTokens(r.uint64(c.cached))
                     .cacheCreationTokens(r.uint64(c.cacheCreation)).cacheCreation1hTokens(r.uint64(c.cacheCreation1h))
                     .audioPromptTokens(r.uint64(c.audioPrompt)).audioCompletionTokens(r.uint64(c.audioCompletion))
+                    .imagePromptTokens(r.uint64(c.imagePrompt)).imageCompletionTokens(r.uint64(c.imageCompletion))
+                    .webSearchRequests(r.uint64(c.webSearches)).inputImages(r.uint64(c.inputImages))
+                    .outputImages(r.uint64(c.outputImages)).inputAudioSeconds(r.decimal(c.inputAudioSeconds))
+                    .inputVideoSeconds(r.decimal(c.inputVideoSeconds)).outputAudioSeconds(r.decimal(c.outputAudioSeconds))
+                    .outputVideoSeconds(r.decimal(c.outputVideoSeconds)).inferenceGeo(r.string(c.inferenceGeo))
                     .build();
             events.add(e);
             EventCost.Status status = STATUS.get(r.enumName(c.status));
@@ -100,7 +113,7 @@ final class CurrentCosts {
             }
             written.add(status == EventCost.Status.UNPRICED ? EventCost.unpriced()
                     : new EventCost(status, costs[0], costs[1], costs[2], costs[3], costs[4], costs[5], costs[6], costs[7],
-                            r.string(c.pricingModel), r.uint64(c.pricingId), r.uint64(c.overrideId),
+                            costs[8], costs[9], costs[10], r.string(c.pricingModel), r.uint64(c.pricingId), r.uint64(c.overrideId),
                             EventCost.Basis.NONE));
             lastKey = new Key(e.userId(), e.workspaceId(), e.eventTime(), e.eventId());
         }
@@ -141,7 +154,8 @@ final class CurrentCosts {
                 add(written.cachedInput(), deltas.cachedInput()), add(written.cacheCreation(), deltas.cacheCreation()),
                 add(written.output(), deltas.output()), add(written.reasoning(), deltas.reasoning()),
                 add(written.audio(), deltas.audio()), add(written.toolUse(), deltas.toolUse()),
-                add(written.total(), deltas.total()), deltas.pricingModel(), deltas.pricingId(),
+                add(written.image(), deltas.image()), add(written.webSearch(), deltas.webSearch()),
+                add(written.seconds(), deltas.seconds()), add(written.total(), deltas.total()), deltas.pricingModel(), deltas.pricingId(),
                 deltas.pricingOverrideId(), deltas.basis());
     }
 
@@ -180,7 +194,7 @@ final class CurrentCosts {
         while (r.next()) {
             out.put(r.uuid(id), new EventCost(STATUS.get(r.enumName(status)), r.decimal(d[0]), r.decimal(d[1]),
                     r.decimal(d[2]), r.decimal(d[3]), r.decimal(d[4]), r.decimal(d[5]), r.decimal(d[6]),
-                    r.decimal(d[7]), r.string(model), r.uint64(pricing), r.uint64(override), EventCost.Basis.NONE));
+                    r.decimal(d[7]), r.decimal(d[8]), r.decimal(d[9]), r.decimal(d[10]), r.string(model), r.uint64(pricing), r.uint64(override), EventCost.Basis.NONE));
         }
         return out;
     }
@@ -255,7 +269,8 @@ final class CurrentCosts {
     private static final class Columns {
         final int id, at, user, workspace, agent, model, provider, session, tier, prompt, completion, total, toolUse,
                 thoughts, cached, cacheCreation, cacheCreation1h, audioPrompt, audioCompletion, status, pricingModel,
-                pricingId, overrideId;
+                pricingId, overrideId, imagePrompt, imageCompletion, webSearches, inputImages, outputImages,
+                inputAudioSeconds, inputVideoSeconds, outputAudioSeconds, outputVideoSeconds, inferenceGeo;
         final int[] costs;
 
         Columns(RowBinaryResult r) {
@@ -278,6 +293,16 @@ final class CurrentCosts {
             cacheCreation1h = r.column("cache_creation_1h_tokens");
             audioPrompt = r.column("audio_prompt_tokens");
             audioCompletion = r.column("audio_completion_tokens");
+            imagePrompt = r.column("image_prompt_tokens");
+            imageCompletion = r.column("image_completion_tokens");
+            webSearches = r.column("web_search_requests");
+            inputImages = r.column("input_images");
+            outputImages = r.column("output_images");
+            inputAudioSeconds = r.column("input_audio_seconds");
+            inputVideoSeconds = r.column("input_video_seconds");
+            outputAudioSeconds = r.column("output_audio_seconds");
+            outputVideoSeconds = r.column("output_video_seconds");
+            inferenceGeo = r.column("inference_geo");
             status = r.column("status");
             pricingModel = r.column("pricing_model");
             pricingId = r.column("pricing_id");

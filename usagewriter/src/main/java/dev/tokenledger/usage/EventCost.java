@@ -6,6 +6,9 @@ import java.math.BigDecimal;
  * The price of one event, split by component, at scale 12. For an unpriced event every amount is null
  * (unknown, not zero) and the usage is still written.
  *
+ * @param image             image tokens and images priced per image
+ * @param webSearch         web searches
+ * @param seconds           seconds of audio and video priced per second
  * @param pricingModel      the price-book key that matched ("" when unpriced)
  * @param pricingId         the model_pricing row used (0 when none)
  * @param pricingOverrideId the model_pricing_override row used (0 when none)
@@ -13,6 +16,7 @@ import java.math.BigDecimal;
  */
 public record EventCost(Status status, BigDecimal input, BigDecimal cachedInput, BigDecimal cacheCreation,
                         BigDecimal output, BigDecimal reasoning, BigDecimal audio, BigDecimal toolUse,
+                        BigDecimal image, BigDecimal webSearch, BigDecimal seconds,
                         BigDecimal total, String pricingModel, long pricingId, long pricingOverrideId, Basis basis) {
 
     /**
@@ -53,6 +57,7 @@ public record EventCost(Status status, BigDecimal input, BigDecimal cachedInput,
     }
 
     public static EventCost unpriced(Basis basis) {
-        return new EventCost(Status.UNPRICED, null, null, null, null, null, null, null, null, "", 0, 0, basis);
+        return new EventCost(Status.UNPRICED, null, null, null, null, null, null, null, null, null, null, null, "", 0,
+                0, basis);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage;
 
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,11 +28,15 @@ final class EventInsert {
                                      agent_db_id, model, provider, prompt_tokens, completion_tokens, total_tokens,
                                      tool_use_prompt_tokens, thoughts_tokens, cached_tokens, cache_creation_tokens,
                                      cache_creation_1h_tokens, audio_prompt_tokens, audio_completion_tokens,
-                                     call_sequence, turn_id, session_id, service_tier)
+                                     call_sequence, turn_id, session_id, service_tier, image_prompt_tokens,
+                                     image_completion_tokens, web_search_requests, input_images, output_images,
+                                     input_audio_seconds, input_video_seconds, output_audio_seconds,
+                                     output_video_seconds, inference_geo)
             SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[],
                                  ?::text[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
                                  ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int4[], ?::text[], ?::text[],
-                                 ?::text[])
+                                 ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::numeric[],
+                                 ?::numeric[], ?::numeric[], ?::numeric[], ?::text[])
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id, tx_id, seq""";
 
@@ -76,6 +81,16 @@ final class EventInsert {
         String[] turnId = new String[n];
         String[] sessionId = new String[n];
         String[] serviceTier = new String[n];
+        long[] imagePrompt = new long[n];
+        long[] imageCompletion = new long[n];
+        long[] webSearches = new long[n];
+        long[] inputImages = new long[n];
+        long[] outputImages = new long[n];
+        BigDecimal[] inputAudioSeconds = new BigDecimal[n];
+        BigDecimal[] inputVideoSeconds = new BigDecimal[n];
+        BigDecimal[] outputAudioSeconds = new BigDecimal[n];
+        BigDecimal[] outputVideoSeconds = new BigDecimal[n];
+        String[] inferenceGeo = new String[n];
         for (int i = 0; i < n; i++) {
             UsageEvent e = events.get(i);
             eventId[i] = e.eventId();
@@ -102,6 +117,16 @@ final class EventInsert {
             turnId[i] = e.turnId();
             sessionId[i] = e.sessionId();
             serviceTier[i] = e.serviceTier();
+            imagePrompt[i] = e.imagePromptTokens();
+            imageCompletion[i] = e.imageCompletionTokens();
+            webSearches[i] = e.webSearchRequests();
+            inputImages[i] = e.inputImages();
+            outputImages[i] = e.outputImages();
+            inputAudioSeconds[i] = e.inputAudioSeconds();
+            inputVideoSeconds[i] = e.inputVideoSeconds();
+            outputAudioSeconds[i] = e.outputAudioSeconds();
+            outputVideoSeconds[i] = e.outputVideoSeconds();
+            inferenceGeo[i] = e.inferenceGeo();
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
         Map<RecentEvents.Key, UsageEvent> rows = new HashMap<>(n * 2);
@@ -126,7 +151,15 @@ final class EventInsert {
             ps.setObject(p++, callSequence);
             ps.setObject(p++, turnId);
             ps.setObject(p++, sessionId);
-            ps.setObject(p, serviceTier);
+            ps.setObject(p++, serviceTier);
+            for (long[] column : new long[][] {imagePrompt, imageCompletion, webSearches, inputImages, outputImages}) {
+                ps.setObject(p++, column);
+            }
+            for (BigDecimal[] column : new BigDecimal[][] {inputAudioSeconds, inputVideoSeconds, outputAudioSeconds,
+                    outputVideoSeconds}) {
+                ps.setArray(p++, connection.createArrayOf("numeric", column));
+            }
+            ps.setObject(p, inferenceGeo);
             try (ResultSet rs = ps.executeQuery()) {
                 Map<UUID, UsageEvent> byId = null;
                 while (rs.next()) {

@@ -22,6 +22,10 @@ public enum Measure {
             p -> tokens(p.event().cacheCreationTokens() + p.event().cacheCreation1hTokens())),
     AUDIO_TOKENS("sum(audio_prompt_tokens + audio_completion_tokens)",
             p -> tokens(p.event().audioPromptTokens() + p.event().audioCompletionTokens())),
+    IMAGE_TOKENS("sum(image_prompt_tokens + image_completion_tokens)",
+            p -> tokens(p.event().imagePromptTokens() + p.event().imageCompletionTokens())),
+    WEB_SEARCH_REQUESTS("sum(web_search_requests)", p -> tokens(p.event().webSearchRequests())),
+    IMAGES("sum(input_images + output_images)", p -> tokens(p.event().inputImages() + p.event().outputImages())),
     COST_USD(money("cost_usd"), p -> orZero(p.cost().total())),
     INPUT_COST(money("input_cost"), p -> orZero(p.cost().input())),
     CACHED_INPUT_COST(money("cached_input_cost"), p -> orZero(p.cost().cachedInput())),
@@ -29,7 +33,10 @@ public enum Measure {
     OUTPUT_COST(money("output_cost"), p -> orZero(p.cost().output())),
     REASONING_COST(money("reasoning_cost"), p -> orZero(p.cost().reasoning())),
     AUDIO_COST(money("audio_cost"), p -> orZero(p.cost().audio())),
-    TOOL_USE_COST(money("tool_use_cost"), p -> orZero(p.cost().toolUse()));
+    TOOL_USE_COST(money("tool_use_cost"), p -> orZero(p.cost().toolUse())),
+    IMAGE_COST(money("image_cost"), p -> orZero(p.cost().image())),
+    WEB_SEARCH_COST(money("web_search_cost"), p -> orZero(p.cost().webSearch())),
+    SECONDS_COST(money("seconds_cost"), p -> orZero(p.cost().seconds()));
 
     private final String rawAggregate;
     private final Function<PricedEvent, BigDecimal> ofEvent;

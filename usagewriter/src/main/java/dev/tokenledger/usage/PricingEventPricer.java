@@ -1,5 +1,6 @@
 package dev.tokenledger.usage;
 
+import dev.tokenledger.pricing.BilledExtras;
 import dev.tokenledger.pricing.CostComponents;
 import dev.tokenledger.pricing.CostStatus;
 import dev.tokenledger.pricing.PricedCost;
@@ -19,10 +20,7 @@ public final class PricingEventPricer implements EventPricer {
 
     @Override
     public EventCost price(UsageEvent e) {
-        TokenUsage usage = new TokenUsage(e.promptTokens(), e.completionTokens(), e.cachedTokens(),
-                e.cacheCreationTokens(), e.cacheCreation1hTokens(), e.audioPromptTokens(), e.thoughtsTokens(),
-                e.audioCompletionTokens(), e.toolUsePromptTokens(), ServiceTier.of(e.serviceTier()));
-        PricedCost cost = pricing.priceEvent(e.model(), e.provider(), e.eventTime().toEpochMilli(), usage);
+        PricedCost cost = pricing.priceEvent(e.model(), e.provider(), e.eventTime().toEpochMilli(), usage(e));
         EventCost.Basis basis = new EventCost.Basis(cost.matchedBy() == null ? "" : cost.matchedBy().wireName(),
                 cost.unpricedReason() == null ? "" : cost.unpricedReason().wireName(),
                 cost.flags().stream().map(PricingFlag::wireName).sorted().collect(Collectors.joining(",")));
@@ -32,8 +30,21 @@ public final class PricingEventPricer implements EventPricer {
         CostComponents c = cost.components();
         return new EventCost(cost.status() == CostStatus.OVERRIDE ? EventCost.Status.OVERRIDE : EventCost.Status.PRICED,
                 c.input(), c.cachedInput(), c.cacheCreation().add(c.cacheCreation1h()), c.output(), c.reasoning(),
-                c.audioInput().add(c.audioOutput()), c.toolUsePrompt(), cost.total(), cost.modelKey(),
+                c.audioInput().add(c.audioOutput()), c.toolUsePrompt(),
+                c.imageInput().add(c.imageOutput()).add(c.images()), c.webSearch(), c.seconds(), cost.total(),
+                cost.modelKey(),
                 cost.priceRowId() == null ? 0 : cost.priceRowId(), cost.overrideId() == null ? 0 : cost.overrideId(),
                 basis);
+    }
+
+    /** The event's usage as pricing reads it; the tier's name mapped as {@link ServiceTier#of} documents. */
+    static TokenUsage usage(UsageEvent e) {
+        BilledExtras extras = new BilledExtras(e.webSearchRequests(), e.inputImages(), e.outputImages(),
+                e.inputAudioSeconds(), e.inputVideoSeconds(), e.outputAudioSeconds(), e.outputVideoSeconds(),
+                e.inferenceGeo());
+        return new TokenUsage(e.promptTokens(), e.completionTokens(), e.cachedTokens(), e.cacheCreationTokens(),
+                e.cacheCreation1hTokens(), e.audioPromptTokens(), e.thoughtsTokens(), e.audioCompletionTokens(),
+                e.toolUsePromptTokens(), ServiceTier.of(e.serviceTier()), e.imagePromptTokens(),
+                e.imageCompletionTokens(), extras);
     }
 }

@@ -287,7 +287,8 @@ public final class Repricer {
 
     /** The cost components, as columns of llm_usage and llm_usage_adjustment. */
     static final List<String> COMPONENTS = List.of("cost_usd", "input_cost", "cached_input_cost", "cache_creation_cost",
-            "output_cost", "reasoning_cost", "audio_cost", "tool_use_cost");
+            "output_cost", "reasoning_cost", "audio_cost", "tool_use_cost", "image_cost", "web_search_cost",
+            "seconds_cost");
 
     /**
      * One event's cost, traced: as written, every adjustment with its run and reason, and now. Empty when
@@ -298,6 +299,11 @@ public final class Repricer {
                 + " user_id, workspace_id, agent_id, model, provider, session_id, service_tier, prompt_tokens,"
                 + " completion_tokens, total_tokens, cached_tokens, cache_creation_tokens, cache_creation_1h_tokens,"
                 + " thoughts_tokens, audio_prompt_tokens, audio_completion_tokens, tool_use_prompt_tokens, batch_id,"
+                + " image_prompt_tokens, image_completion_tokens, web_search_requests, input_images, output_images,"
+                + " toString(input_audio_seconds) AS input_audio_seconds,"
+                + " toString(input_video_seconds) AS input_video_seconds,"
+                + " toString(output_audio_seconds) AS output_audio_seconds,"
+                + " toString(output_video_seconds) AS output_video_seconds, inference_geo,"
                 + " toString(ingested_at) AS ingested, toString(cost_status) AS status, pricing_model, pricing_id,"
                 + " pricing_override_id, pricing_match, unpriced_reason, pricing_flags, " + String.join(", ", COMPONENTS)
                 + " FROM llm_usage AS u WHERE u.event_id = {id:UUID} LIMIT 1", Map.of("id", eventId.toString()));
@@ -307,13 +313,18 @@ public final class Repricer {
         Row u = rows.getFirst();
         Map<String, Object> event = new LinkedHashMap<>();
         for (String c : List.of("user_id", "workspace_id", "agent_id", "model", "provider", "session_id",
-                "service_tier")) {
+                "service_tier", "inference_geo")) {
             event.put(c, u.string(c));
         }
         for (String c : List.of("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens",
                 "cache_creation_tokens", "cache_creation_1h_tokens", "thoughts_tokens", "audio_prompt_tokens",
-                "audio_completion_tokens", "tool_use_prompt_tokens", "batch_id")) {
+                "audio_completion_tokens", "tool_use_prompt_tokens", "image_prompt_tokens", "image_completion_tokens",
+                "web_search_requests", "input_images", "output_images", "batch_id")) {
             event.put(c, u.int64(c));
+        }
+        for (String c : List.of("input_audio_seconds", "input_video_seconds", "output_audio_seconds",
+                "output_video_seconds")) {
+            event.put(c, new BigDecimal(u.string(c)).setScale(UsageEvent.SECONDS_SCALE));
         }
         event.put("ingested_at", u.instant("ingested"));
         boolean writtenPriced = !u.string("status").equals("unpriced");

@@ -159,7 +159,7 @@ public final class RollupRepair {
             // Each view's own SELECT (one definition of the rollup), read from its source's month only. No
             // deduplication: the staging table is new, and two identical blocks of it are both real.
             for (Rollups.Feed feed : rollup.feeds()) {
-                clickHouse.execute("INSERT INTO " + staging + " " + viewSelect(feed.view())
+                clickHouse.execute("INSERT INTO " + staging + " " + viewColumns(feed.view()) + " " + viewSelect(feed.view())
                         + " SETTINGS insert_deduplicate = 0, max_threads = 1, additional_table_filters = {'"
                         + feed.source() + "': " + Identifiers.stringLiteral(filter) + "}");
             }
@@ -191,6 +191,17 @@ public final class RollupRepair {
         List<Row> rows = clickHouse.query("SELECT sum(events) AS n FROM " + Identifiers.quoted(table, "rollup table")
                 + " WHERE toYYYYMM(day) = {month:UInt32}", Map.of("month", Integer.toString(month)));
         return rows.isEmpty() || rows.getFirst().isNull("n") ? 0 : rows.getFirst().int64("n");
+    }
+
+    /**
+     * The columns the view writes, by name: a view may fill only some of the rollup's columns (V8's extras views), and
+     * the rest take their defaults, as when the view itself inserts.
+     */
+    private String viewColumns(String view) {
+        List<Row> rows = clickHouse.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
+                + " AND table = {view:String} ORDER BY position", Map.of("view", view));
+        return rows.stream().map(r -> Identifiers.quoted(r.string("name"), "column"))
+                .collect(Collectors.joining(", ", "(", ")"));
     }
 
     /** The materialized view's SELECT, as ClickHouse stores it: the rollup's one definition. */

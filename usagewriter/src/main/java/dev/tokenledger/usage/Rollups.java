@@ -27,7 +27,9 @@ public final class Rollups {
     }
 
     public static final Rollup DAILY = new Rollup("llm_usage_daily", List.of(
-            new Feed("llm_usage_daily_mv", USAGE), new Feed("llm_usage_daily_adjustment_mv", ADJUSTMENTS)));
+            new Feed("llm_usage_daily_mv", USAGE), new Feed("llm_usage_daily_adjustment_mv", ADJUSTMENTS),
+            new Feed("llm_usage_daily_extras_mv", USAGE),
+            new Feed("llm_usage_daily_extras_adjustment_mv", ADJUSTMENTS)));
 
     public static final List<Rollup> ALL = List.of(DAILY);
 

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,7 +16,13 @@ import java.util.UUID;
  * 5-minute TTL, {@code cacheCreation1hTokens} with a 1-hour TTL) and audio input; {@code completionTokens}
  * counts all output, including reasoning ({@code thoughtsTokens}) and audio output;
  * {@code toolUsePromptTokens} are extra input outside {@code promptTokens}. Hence
- * {@code totalTokens = promptTokens + completionTokens + toolUsePromptTokens}.
+ * {@code totalTokens = promptTokens + completionTokens + toolUsePromptTokens}. Image tokens are parts too:
+ * {@code imagePromptTokens} of {@code promptTokens}, {@code imageCompletionTokens} of {@code completionTokens}.
+ *
+ * <p>What a call is billed for besides tokens: {@code webSearchRequests}, images priced per image
+ * ({@code inputImages}, {@code outputImages}) and seconds of audio and video priced per second (exact decimals,
+ * at most milliseconds); {@code inferenceGeo} is where the provider ran it when it bills a regional uplift
+ * (Anthropic's {@code inference_geo}, OpenAI's data-residency region), kept as sent.
  *
  * <p>{@code eventId} is the idempotency key: recording the same id again is a duplicate, not a second
  * event. Time-dependent bounds (not too far in the future, not past the ClickHouse TTL) are checked by
@@ -45,10 +52,28 @@ public record UsageEvent(
         int callSequence,
         String turnId,
         String sessionId,
-        String serviceTier) {
+        String serviceTier,
+        long imagePromptTokens,
+        long imageCompletionTokens,
+        long webSearchRequests,
+        long inputImages,
+        long outputImages,
+        BigDecimal inputAudioSeconds,
+        BigDecimal inputVideoSeconds,
+        BigDecimal outputAudioSeconds,
+        BigDecimal outputVideoSeconds,
+        String inferenceGeo) {
 
     /** No single call comes near this; a count above it is a bug upstream, not usage. */
     public static final long MAX_TOKENS = 100_000_000L;
+    /** The most web searches or images one call is billed for; more is a bug upstream. */
+    public static final long MAX_COUNT = 1_000_000L;
+    /** The most seconds of audio or video one call is billed for (about 116 days). */
+    public static final BigDecimal MAX_SECONDS = new BigDecimal("10000000");
+    /** Seconds are kept to the millisecond, as both databases store them. */
+    public static final int SECONDS_SCALE = 3;
+    /** No seconds: shared, as nearly every event has none (this is the record path). */
+    public static final BigDecimal NO_SECONDS = BigDecimal.ZERO.setScale(SECONDS_SCALE);
     public static final int MAX_ID_LENGTH = 256;
 
     public UsageEvent {
@@ -61,6 +86,7 @@ public record UsageEvent(
         turnId = orEmpty(turnId);
         sessionId = orEmpty(sessionId);
         serviceTier = serviceTier == null || serviceTier.isEmpty() ? "standard" : serviceTier;
+        inferenceGeo = orEmpty(inferenceGeo);
 
         List<FieldError> errors = new ArrayList<>();
         if (eventId == null) {
@@ -87,19 +113,30 @@ public record UsageEvent(
         tokens(errors, "cache_creation_1h_tokens", cacheCreation1hTokens);
         tokens(errors, "audio_prompt_tokens", audioPromptTokens);
         tokens(errors, "audio_completion_tokens", audioCompletionTokens);
+        tokens(errors, "image_prompt_tokens", imagePromptTokens);
+        tokens(errors, "image_completion_tokens", imageCompletionTokens);
+        count(errors, "web_search_requests", webSearchRequests);
+        count(errors, "input_images", inputImages);
+        count(errors, "output_images", outputImages);
+        inputAudioSeconds = seconds(errors, "input_audio_seconds", inputAudioSeconds);
+        inputVideoSeconds = seconds(errors, "input_video_seconds", inputVideoSeconds);
+        outputAudioSeconds = seconds(errors, "output_audio_seconds", outputAudioSeconds);
+        outputVideoSeconds = seconds(errors, "output_video_seconds", outputVideoSeconds);
+        optionalText(errors, "inference_geo", inferenceGeo);
         if (totalTokens < 0 || totalTokens > 3 * MAX_TOKENS) {
             errors.add(new FieldError("total_tokens", "must be between 0 and " + 3 * MAX_TOKENS + ", got " + totalTokens));
         }
         if (errors.isEmpty()) {
-            long inPrompt = cachedTokens + cacheCreationTokens + cacheCreation1hTokens + audioPromptTokens;
+            long inPrompt = cachedTokens + cacheCreationTokens + cacheCreation1hTokens + audioPromptTokens
+                    + imagePromptTokens;
             if (inPrompt > promptTokens) {
-                errors.add(new FieldError("prompt_tokens", "must include cached, cache-creation and audio prompt"
-                        + " tokens (" + inPrompt + "), got " + promptTokens));
+                errors.add(new FieldError("prompt_tokens", "must include cached, cache-creation, audio and image"
+                        + " prompt tokens (" + inPrompt + "), got " + promptTokens));
             }
-            long inCompletion = thoughtsTokens + audioCompletionTokens;
+            long inCompletion = thoughtsTokens + audioCompletionTokens + imageCompletionTokens;
             if (inCompletion > completionTokens) {
-                errors.add(new FieldError("completion_tokens", "must include thoughts and audio completion tokens ("
-                        + inCompletion + "), got " + completionTokens));
+                errors.add(new FieldError("completion_tokens", "must include thoughts, audio and image completion"
+                        + " tokens (" + inCompletion + "), got " + completionTokens));
             }
             long sum = promptTokens + completionTokens + toolUsePromptTokens;
             if (totalTokens != sum) {
@@ -116,6 +153,19 @@ public record UsageEvent(
         if (!errors.isEmpty()) {
             throw new InvalidUsageEventException(errors);
         }
+    }
+
+    /** An event of tokens only: no image tokens, nothing billed besides tokens. */
+    public UsageEvent(UUID eventId, Instant eventTime, String userId, String workspaceId, UUID conversationId,
+                      String messageId, String agentId, String agentDbId, String model, String provider,
+                      long promptTokens, long completionTokens, long totalTokens, long toolUsePromptTokens,
+                      long thoughtsTokens, long cachedTokens, long cacheCreationTokens, long cacheCreation1hTokens,
+                      long audioPromptTokens, long audioCompletionTokens, int callSequence, String turnId,
+                      String sessionId, String serviceTier) {
+        this(eventId, eventTime, userId, workspaceId, conversationId, messageId, agentId, agentDbId, model, provider,
+                promptTokens, completionTokens, totalTokens, toolUsePromptTokens, thoughtsTokens, cachedTokens,
+                cacheCreationTokens, cacheCreation1hTokens, audioPromptTokens, audioCompletionTokens, callSequence,
+                turnId, sessionId, serviceTier, 0, 0, 0, 0, 0, null, null, null, null, "");
     }
 
     public static Builder builder() {
@@ -162,6 +212,36 @@ public record UsageEvent(
         return -1;
     }
 
+    private static void count(List<FieldError> errors, String field, long value) {
+        if (value < 0) {
+            errors.add(new FieldError(field, "must not be negative, got " + value));
+        } else if (value > MAX_COUNT) {
+            errors.add(new FieldError(field, "must be at most " + MAX_COUNT + " for one call, got " + value));
+        }
+    }
+
+    /** Seconds at scale 3 (null is 0); an error for a negative, too large or sub-millisecond value. */
+    private static BigDecimal seconds(List<FieldError> errors, String field, BigDecimal value) {
+        if (value == null || (value.signum() == 0 && value.scale() <= SECONDS_SCALE)) {
+            return NO_SECONDS;
+        }
+        if (value.scale() == SECONDS_SCALE && value.signum() > 0 && value.compareTo(MAX_SECONDS) <= 0) {
+            return value;
+        }
+        if (value.signum() < 0) {
+            errors.add(new FieldError(field, "must not be negative, got " + value.toPlainString()));
+        } else if (value.compareTo(MAX_SECONDS) > 0) {
+            errors.add(new FieldError(field, "must be at most " + MAX_SECONDS + " for one call, got "
+                    + value.toPlainString()));
+        } else if (value.stripTrailingZeros().scale() > SECONDS_SCALE) {
+            errors.add(new FieldError(field, "must have at most " + SECONDS_SCALE + " decimal places (milliseconds),"
+                    + " got " + value.toPlainString()));
+        } else {
+            return value.setScale(SECONDS_SCALE);
+        }
+        return value;
+    }
+
     private static void tokens(List<FieldError> errors, String field, long value) {
         if (value < 0) {
             errors.add(new FieldError(field, "must not be negative, got " + value));
@@ -197,6 +277,16 @@ public record UsageEvent(
         private String turnId;
         private String sessionId;
         private String serviceTier;
+        private long imagePromptTokens;
+        private long imageCompletionTokens;
+        private long webSearchRequests;
+        private long inputImages;
+        private long outputImages;
+        private BigDecimal inputAudioSeconds;
+        private BigDecimal inputVideoSeconds;
+        private BigDecimal outputAudioSeconds;
+        private BigDecimal outputVideoSeconds;
+        private String inferenceGeo;
 
         private Builder() {
         }
@@ -225,13 +315,25 @@ public record UsageEvent(
         public Builder turnId(String v) { this.turnId = v; return this; }
         public Builder sessionId(String v) { this.sessionId = v; return this; }
         public Builder serviceTier(String v) { this.serviceTier = v; return this; }
+        public Builder imagePromptTokens(long v) { this.imagePromptTokens = v; return this; }
+        public Builder imageCompletionTokens(long v) { this.imageCompletionTokens = v; return this; }
+        public Builder webSearchRequests(long v) { this.webSearchRequests = v; return this; }
+        public Builder inputImages(long v) { this.inputImages = v; return this; }
+        public Builder outputImages(long v) { this.outputImages = v; return this; }
+        public Builder inputAudioSeconds(BigDecimal v) { this.inputAudioSeconds = v; return this; }
+        public Builder inputVideoSeconds(BigDecimal v) { this.inputVideoSeconds = v; return this; }
+        public Builder outputAudioSeconds(BigDecimal v) { this.outputAudioSeconds = v; return this; }
+        public Builder outputVideoSeconds(BigDecimal v) { this.outputVideoSeconds = v; return this; }
+        public Builder inferenceGeo(String v) { this.inferenceGeo = v; return this; }
 
         public UsageEvent build() {
             long total = totalTokens != null ? totalTokens : promptTokens + completionTokens + toolUsePromptTokens;
             return new UsageEvent(eventId, eventTime, userId, workspaceId, conversationId, messageId, agentId,
                     agentDbId, model, provider, promptTokens, completionTokens, total, toolUsePromptTokens,
                     thoughtsTokens, cachedTokens, cacheCreationTokens, cacheCreation1hTokens, audioPromptTokens,
-                    audioCompletionTokens, callSequence, turnId, sessionId, serviceTier);
+                    audioCompletionTokens, callSequence, turnId, sessionId, serviceTier, imagePromptTokens,
+                    imageCompletionTokens, webSearchRequests, inputImages, outputImages, inputAudioSeconds,
+                    inputVideoSeconds, outputAudioSeconds, outputVideoSeconds, inferenceGeo);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 final class UsageRows {
     static final int COST_SCALE = 12;
     private static final String COST = "Nullable(Decimal(38, 12))";
+    private static final String SECONDS = "Decimal(20, 3)";
 
     static final List<Column> COLUMNS = List.of(
             new Column("event_id", "UUID"),
@@ -33,10 +34,20 @@ final class UsageRows {
             new Column("cache_creation_1h_tokens", "UInt64"),
             new Column("audio_prompt_tokens", "UInt64"),
             new Column("audio_completion_tokens", "UInt64"),
+            new Column("image_prompt_tokens", "UInt64"),
+            new Column("image_completion_tokens", "UInt64"),
+            new Column("web_search_requests", "UInt64"),
+            new Column("input_images", "UInt64"),
+            new Column("output_images", "UInt64"),
+            new Column("input_audio_seconds", SECONDS),
+            new Column("input_video_seconds", SECONDS),
+            new Column("output_audio_seconds", SECONDS),
+            new Column("output_video_seconds", SECONDS),
             new Column("call_sequence", "UInt32"),
             new Column("turn_id", "String"),
             new Column("session_id", "String"),
             new Column("service_tier", "LowCardinality(String)"),
+            new Column("inference_geo", "LowCardinality(String)"),
             new Column("input_cost", COST),
             new Column("cached_input_cost", COST),
             new Column("cache_creation_cost", COST),
@@ -44,6 +55,9 @@ final class UsageRows {
             new Column("reasoning_cost", COST),
             new Column("audio_cost", COST),
             new Column("tool_use_cost", COST),
+            new Column("image_cost", COST),
+            new Column("web_search_cost", COST),
+            new Column("seconds_cost", COST),
             new Column("cost_usd", COST),
             new Column("cost_status", "Enum8('priced' = 1, 'unpriced' = 2, 'override' = 3)"),
             new Column("pricing_model", "LowCardinality(String)"),
@@ -59,8 +73,8 @@ final class UsageRows {
     }
 
     static byte[] encode(List<PricedEvent> events, long batchId, Instant ingestedAt) {
-        // ~300 bytes a row: sized once instead of doubling a 4 KB buffer a dozen times for a large batch.
-        RowBinaryWriter w = new RowBinaryWriter(COLUMNS, (int) Math.min(Integer.MAX_VALUE - 64, 320L * events.size()));
+        // ~460 bytes a row: sized once instead of doubling a 4 KB buffer a dozen times for a large batch.
+        RowBinaryWriter w = new RowBinaryWriter(COLUMNS, (int) Math.min(Integer.MAX_VALUE - 64, 480L * events.size()));
         for (PricedEvent p : events) {
             UsageEvent e = p.event();
             EventCost c = p.cost();
@@ -84,10 +98,20 @@ final class UsageRows {
                     .uint64(e.cacheCreation1hTokens())
                     .uint64(e.audioPromptTokens())
                     .uint64(e.audioCompletionTokens())
+                    .uint64(e.imagePromptTokens())
+                    .uint64(e.imageCompletionTokens())
+                    .uint64(e.webSearchRequests())
+                    .uint64(e.inputImages())
+                    .uint64(e.outputImages())
+                    .decimal128(e.inputAudioSeconds(), UsageEvent.SECONDS_SCALE)
+                    .decimal128(e.inputVideoSeconds(), UsageEvent.SECONDS_SCALE)
+                    .decimal128(e.outputAudioSeconds(), UsageEvent.SECONDS_SCALE)
+                    .decimal128(e.outputVideoSeconds(), UsageEvent.SECONDS_SCALE)
                     .uint32(e.callSequence())
                     .string(e.turnId())
                     .string(e.sessionId())
                     .string(e.serviceTier())
+                    .string(e.inferenceGeo())
                     .decimal128(scaled(c.input()), COST_SCALE)
                     .decimal128(scaled(c.cachedInput()), COST_SCALE)
                     .decimal128(scaled(c.cacheCreation()), COST_SCALE)
@@ -95,6 +119,9 @@ final class UsageRows {
                     .decimal128(scaled(c.reasoning()), COST_SCALE)
                     .decimal128(scaled(c.audio()), COST_SCALE)
                     .decimal128(scaled(c.toolUse()), COST_SCALE)
+                    .decimal128(scaled(c.image()), COST_SCALE)
+                    .decimal128(scaled(c.webSearch()), COST_SCALE)
+                    .decimal128(scaled(c.seconds()), COST_SCALE)
                     .decimal128(scaled(c.total()), COST_SCALE)
                     .enum8(c.status().code())
                     .string(c.pricingModel())

@@ -35,7 +35,7 @@ public final class FixedRatePricer implements EventPricer {
         BigDecimal output = OUTPUT.multiply(factor).multiply(BigDecimal.valueOf(e.completionTokens()))
                 .setScale(12, RoundingMode.HALF_EVEN);
         BigDecimal zero = BigDecimal.ZERO.setScale(12);
-        return new EventCost(EventCost.Status.PRICED, input, cached, zero, output, zero, zero, zero,
+        return new EventCost(EventCost.Status.PRICED, input, cached, zero, output, zero, zero, zero, zero, zero, zero,
                 input.add(cached).add(output), e.model(), 1, 0, new EventCost.Basis("exact", "", ""));
     }
 }

@@ -210,6 +210,81 @@ abstract class RepriceContract {
     }
 
     @Test
+    void webSearchesImageTokensAndRegionalUpliftsAreWrittenRolledUpRepricedAndReconciledToTheLastDigit() {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        List<UsageEvent> searches = new ArrayList<>();
+        List<UsageEvent> eu = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            searches.add(TestEvents.event().model("claude-sonnet-4-5").provider("anthropic").userId("u-s")
+                    .eventTime(now.minus(Duration.ofMinutes(31L * i + 1))).promptTokens(2_000 + i)
+                    .completionTokens(300).webSearchRequests(2).build());
+            eu.add(TestEvents.event().model("gpt-5.4").provider("openai").userId("u-eu").inferenceGeo("eu")
+                    .eventTime(now.minus(Duration.ofMinutes(47L * i + 1))).promptTokens(1_500 + i).cachedTokens(500)
+                    .imagePromptTokens(765).completionTokens(400).build());
+        }
+        write(searches, eu);
+
+        JsonNode feb = feedJson("litellm/model_prices_2026-02-28.json").get("claude-sonnet-4-5");
+        BigDecimal perSearch = new BigDecimal(feb.at("/search_context_cost_per_query/search_context_size_medium").asText());
+        BigDecimal searchTotal = BigDecimal.ZERO;
+        for (UsageEvent e : searches) {
+            searchTotal = searchTotal.add(cost(e, feb)).add(perSearch.multiply(BigDecimal.valueOf(2)));
+        }
+        var written = clickHouse.query("SELECT sum(web_search_requests) AS n, sum(web_search_cost) AS search,"
+                + " sum(cost_usd) AS total FROM llm_usage WHERE model = 'claude-sonnet-4-5'").getFirst();
+        assertThat(written.int64("n")).isEqualTo(10);
+        assertThat(written.decimal("search")).isEqualByComparingTo(perSearch.multiply(BigDecimal.TEN));
+        assertThat(written.decimal("total")).isEqualByComparingTo(searchTotal);
+        var unpriced = clickHouse.query("SELECT any(unpriced_reason) AS why, sum(image_prompt_tokens) AS img,"
+                + " any(inference_geo) AS geo FROM llm_usage WHERE model = 'gpt-5.4'").getFirst();
+        assertThat(unpriced.string("why")).isEqualTo("unknown_model");
+        assertThat(unpriced.int64("img")).isEqualTo(5 * 765);
+        assertThat(unpriced.string("geo")).isEqualTo("eu");
+
+        // The July file lists gpt-5.4 with OpenAI's 1.1 EU data-residency uplift: back-pricing applies it to every
+        // token, the image tokens at the input rate (gpt-5.4 lists no image token rate).
+        pricing.refresh(feed(dev.tokenledger.pricing.FeedSource.Bundled.RESOURCE));
+        runQueued();
+        JsonNode july = feedJson(dev.tokenledger.pricing.FeedSource.Bundled.RESOURCE).get("gpt-5.4");
+        BigDecimal uplift = new BigDecimal(july.get("regional_processing_uplift_multiplier_eu").asText());
+        BigDecimal euTotal = BigDecimal.ZERO;
+        for (UsageEvent e : eu) {
+            BigDecimal in = rate(july, "input_cost_per_token");
+            BigDecimal expected = in.multiply(BigDecimal.valueOf(e.promptTokens() - e.cachedTokens() - 765))
+                    .multiply(uplift).setScale(12, RoundingMode.HALF_EVEN)
+                    .add(rate(july, "cache_read_input_token_cost").multiply(BigDecimal.valueOf(e.cachedTokens()))
+                            .multiply(uplift).setScale(12, RoundingMode.HALF_EVEN))
+                    .add(in.multiply(BigDecimal.valueOf(765)).multiply(uplift).setScale(12, RoundingMode.HALF_EVEN))
+                    .add(rate(july, "output_cost_per_token").multiply(BigDecimal.valueOf(e.completionTokens()))
+                            .multiply(uplift).setScale(12, RoundingMode.HALF_EVEN));
+            euTotal = euTotal.add(expected);
+            CostExplanation x = repricer.explain(e.eventId()).orElseThrow();
+            assertThat(x.current().get("cost_usd")).isEqualByComparingTo(expected);
+            assertThat(x.current().get("image_cost")).isPositive();
+            assertThat(x.event()).containsEntry("inference_geo", "eu").containsEntry("image_prompt_tokens", 765L);
+            assertThat(x.adjustments()).singleElement().satisfies(a -> assertThat(a.basis().flags())
+                    .isEqualTo("regional_uplift"));
+        }
+        assertThat(rollupCost("gpt-5.4")).isEqualByComparingTo(euTotal);
+        assertThat(rollupCost("claude-sonnet-4-5")).isEqualByComparingTo(searchTotal);
+        assertClean();
+
+        // A rollup month rebuilt from its views keeps the new columns too.
+        for (int month : months(searches)) {
+            clickHouse.execute("ALTER TABLE llm_usage_daily DROP PARTITION ID '" + month + "'");
+        }
+        pipeline.reconcileJob.runOnce();
+        var rollup = clickHouse.query("SELECT sum(web_search_requests) AS n, sum(web_search_cost) AS search,"
+                + " sum(image_tokens) AS img, sum(image_cost) AS image FROM llm_usage_daily").getFirst();
+        assertThat(rollup.int64("n")).isEqualTo(10);
+        assertThat(rollup.decimal("search")).isEqualByComparingTo(perSearch.multiply(BigDecimal.TEN));
+        assertThat(rollup.int64("img")).isEqualTo(5 * 765);
+        assertThat(rollup.decimal("image")).isPositive();
+        assertThat(rollupCost("gpt-5.4")).isEqualByComparingTo(euTotal);
+        assertClean();
+    }
+
+    @Test
     void badRequestsAreRefusedWithAClearMessageAndWriteNothing() {
         write(events("gpt-4o", 3), List.of());
         LocalDate today = LocalDate.now(ZoneOffset.UTC);

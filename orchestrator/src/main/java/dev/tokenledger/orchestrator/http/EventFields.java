@@ -3,6 +3,7 @@ package dev.tokenledger.orchestrator.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.tokenledger.usage.FieldError;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -81,6 +82,28 @@ final class EventFields {
             return error(field, "is too large, got " + abbreviate(v.asText()));
         }
         return v.longValue();
+    }
+
+    /**
+     * A decimal number: a JSON number or a decimal string ({@code 12.5} or {@code "12.5"}, the way money is sent), read
+     * exactly; its range and places are the event's to check.
+     */
+    BigDecimal decimal(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return null;
+        }
+        if (v.isNumber()) {
+            return v.decimalValue();
+        }
+        if (v.isTextual()) {
+            try {
+                return new BigDecimal(v.textValue().strip());
+            } catch (NumberFormatException e) {
+                return error(field, "must be a decimal number, got '" + abbreviate(v.textValue()) + "'");
+            }
+        }
+        return wrongType(field, "a decimal number", v);
     }
 
     Integer smallWhole(String field) {

@@ -24,7 +24,9 @@ final class UsageEventReader {
             "message_id", "agent_id", "agent_db_id", "model", "provider", "prompt_tokens", "completion_tokens",
             "total_tokens", "tool_use_prompt_tokens", "thoughts_tokens", "cached_tokens", "cache_creation_tokens",
             "cache_creation_1h_tokens", "audio_prompt_tokens", "audio_completion_tokens", "call_sequence", "turn_id",
-            "session_id", "service_tier");
+            "session_id", "service_tier", "image_prompt_tokens", "image_completion_tokens", "web_search_requests",
+            "input_images", "output_images", "input_audio_seconds", "input_video_seconds", "output_audio_seconds",
+            "output_video_seconds", "inference_geo");
     private static final Set<String> SUMMED = Set.of("prompt_tokens", "completion_tokens", "total_tokens");
     private static final Set<String> REQUIRED_COUNTS = Set.of("prompt_tokens", "completion_tokens");
 
@@ -71,7 +73,17 @@ final class UsageEventReader {
                 .cacheCreationTokens(count(f, "cache_creation_tokens"))
                 .cacheCreation1hTokens(count(f, "cache_creation_1h_tokens"))
                 .audioPromptTokens(count(f, "audio_prompt_tokens"))
-                .audioCompletionTokens(count(f, "audio_completion_tokens"));
+                .audioCompletionTokens(count(f, "audio_completion_tokens"))
+                .imagePromptTokens(count(f, "image_prompt_tokens"))
+                .imageCompletionTokens(count(f, "image_completion_tokens"))
+                .webSearchRequests(count(f, "web_search_requests"))
+                .inputImages(count(f, "input_images"))
+                .outputImages(count(f, "output_images"))
+                .inputAudioSeconds(f.decimal("input_audio_seconds"))
+                .inputVideoSeconds(f.decimal("input_video_seconds"))
+                .outputAudioSeconds(f.decimal("output_audio_seconds"))
+                .outputVideoSeconds(f.decimal("output_video_seconds"))
+                .inferenceGeo(f.text("inference_geo"));
         Integer sequence = f.smallWhole("call_sequence");
         b.callSequence(sequence == null ? 0 : sequence);
 

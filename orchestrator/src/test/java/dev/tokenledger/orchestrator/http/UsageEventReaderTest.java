@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenledger.usage.FieldError;
 import dev.tokenledger.usage.UsageEvent;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,7 +26,10 @@ class UsageEventReaderTest {
                  "provider": "openai", "prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1510,
                  "tool_use_prompt_tokens": 10, "thoughts_tokens": 100, "cached_tokens": 200, "cache_creation_tokens": 50,
                  "cache_creation_1h_tokens": 25, "audio_prompt_tokens": 5, "audio_completion_tokens": 7,
-                 "call_sequence": 3, "turn_id": "t", "session_id": "s", "service_tier": "priority"}
+                 "call_sequence": 3, "turn_id": "t", "session_id": "s", "service_tier": "priority",
+                 "image_prompt_tokens": 40, "image_completion_tokens": 30, "web_search_requests": 2, "input_images": 1,
+                 "output_images": 4, "input_audio_seconds": 1.5, "input_video_seconds": "2.25",
+                 "output_audio_seconds": 0.001, "output_video_seconds": "8", "inference_geo": "eu"}
                 """.formatted(id, conversation));
 
         UsageEventReader.Read read = UsageEventReader.read(json);
@@ -33,7 +37,8 @@ class UsageEventReaderTest {
         assertThat(read.errors()).isEmpty();
         assertThat(read.event()).isEqualTo(new UsageEvent(id, Instant.parse("2026-03-01T11:00:00.123Z"), "u", "w",
                 conversation, "m", "a", "42", "gpt-4o", "openai", 1000, 500, 1510, 10, 100, 200, 50, 25, 5, 7, 3, "t", "s",
-                "priority"));
+                "priority", 40, 30, 2, 1, 4, new BigDecimal("1.500"), new BigDecimal("2.250"), new BigDecimal("0.001"),
+                new BigDecimal("8.000"), "eu"));
         assertThat(json.size()).as("the test covers every field").isEqualTo(UsageEventReader.FIELDS.size());
     }
 
