@@ -136,10 +136,8 @@ function tokenMix(lines) {
   const cached = sum('cached_tokens');
   const cacheWrite = sum('cache_creation_tokens');
   const reasoning = sum('thoughts_tokens');
-  const images = sum('image_tokens');
   const parts = [
     { name: 'input (uncached)', value: Math.max(0, sum('prompt_tokens') - cached - cacheWrite) },
-    { name: 'image (in and out)', value: images },
     { name: 'cached input', value: cached },
     { name: 'cache write', value: cacheWrite },
     { name: 'output', value: Math.max(0, sum('completion_tokens') - reasoning) },

@@ -61,15 +61,7 @@ public record CostExplanationJson(UUID eventId, Instant eventTime, Map<String, O
                         idOrNull(last.overrideId()), blankToNull(last.basis().match()),
                         blankToNull(last.basis().unpricedReason()), flags(last.basis()),
                         x.current().isEmpty() ? null : exact(x.current()));
-        return new CostExplanationJson(x.eventId(), x.eventTime(), decimalsAsText(x.event()), written, adjustments,
-                current);
-    }
-
-    /** Seconds of audio and video as exact decimal strings ("12.500"), the JSON convention for decimals. */
-    private static Map<String, Object> decimalsAsText(Map<String, Object> event) {
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
-        event.forEach((k, v) -> out.put(k, v instanceof java.math.BigDecimal d ? d.toPlainString() : v));
-        return out;
+        return new CostExplanationJson(x.eventId(), x.eventTime(), x.event(), written, adjustments, current);
     }
 
     /** Why an id has no explanation: the same words from the CLI and the HTTP API. */

@@ -3,9 +3,6 @@ package dev.tokenledger.orchestrator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import java.math.BigDecimal;
 import java.text.NumberFormat;
 import java.util.ArrayList;
@@ -14,12 +11,8 @@ import java.util.Locale;
 
 /** Terminal output: aligned tables, money with enough digits for sub-cent costs, JSON, CSV. */
 final class Output {
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
+    /** The HTTP API's JSON ({@link JsonConventions}), indented for a terminal. */
+    static final ObjectMapper JSON = JsonConventions.mapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Output() {
     }

@@ -90,7 +90,7 @@ final class ReportCommand implements Callable<Integer> {
 
     static void print(PrintWriter out, Reports.Report report, String format) {
         switch (format) {
-            case "json" -> out.println(Output.json(report));
+            case "json" -> out.println(Output.json(ReportJson.of(report)));
             case "csv" -> out.print(table(report, true).csv());
             default -> {
                 Reports.Query q = report.query();

@@ -378,11 +378,16 @@ class RepriceCommandTest {
         TestCli.Run cost = cli.run("pricing", "cost", "--model", DEPLOYMENT, "--prompt-tokens", "10",
                 "--completion-tokens", "1");
         assertThat(cost.out()).contains("as 'gpt-4o'", "(name matched: alias)");
+        JsonNode costJson = Output.JSON.readTree(cli.run("pricing", "cost", "--model", DEPLOYMENT, "--prompt-tokens",
+                "10", "--completion-tokens", "1", "--json").out());
+        assertThat(costJson.get("model_key").asText()).as("the API's JSON: snake_case").isEqualTo("gpt-4o");
+        assertThat(costJson.get("matched_by").asText()).isEqualTo("alias");
+        assertThat(costJson.get("total").isTextual()).as("money as an exact decimal string").isTrue();
         JsonNode listed = Output.JSON.readTree(cli.run("pricing", "alias", "list", "--json").out());
         assertThat(listed).anySatisfy(a -> {
             assertThat(a.get("alias").asText()).isEqualTo(DEPLOYMENT);
-            assertThat(a.get("modelKey").asText()).isEqualTo("gpt-4o");
-            assertThat(a.get("validTo").isNull()).isTrue();
+            assertThat(a.get("model_key").asText()).isEqualTo("gpt-4o");
+            assertThat(a.get("valid_to").isNull()).isTrue();
         });
         assertThat(cli.run("pricing", "alias", "list").out()).contains(DEPLOYMENT, "gpt-4o",
                 "Azure deployment of gpt-4o");

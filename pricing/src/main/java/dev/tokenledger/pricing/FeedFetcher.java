@@ -3,7 +3,9 @@ package dev.tokenledger.pricing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 
 /**
@@ -54,33 +56,45 @@ final class FeedFetcher {
     }
 
     private Fetched http(FeedSource.Url url, String ifNoneMatch) throws IOException, FeedRefusedException {
-        HttpURLConnection c = (HttpURLConnection) url.uri().toURL().openConnection();
-        try {
-            c.setConnectTimeout(Math.toIntExact(settings.connectTimeout().toMillis()));
-            c.setReadTimeout(Math.toIntExact(settings.readTimeout().toMillis()));
-            c.setInstanceFollowRedirects(true);
-            c.setRequestProperty("Accept", "application/json");
-            c.setRequestProperty("User-Agent", "tokenledger-pricing");
-            if (ifNoneMatch != null) {
-                c.setRequestProperty("If-None-Match", ifNoneMatch);
+        // java.net.http, as the chDB download uses: one HTTP client in the code base.
+        HttpRequest.Builder request = HttpRequest.newBuilder(url.uri())
+                .timeout(settings.readTimeout())
+                .header("Accept", "application/json")
+                .header("User-Agent", "tokenledger-pricing")
+                .GET();
+        if (ifNoneMatch != null) {
+            request.header("If-None-Match", ifNoneMatch);
+        }
+        // A client per fetch (a refresh is hourly at most), closed with it: no thread outlives the refresh.
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL).build()) {
+            HttpResponse<InputStream> response;
+            try {
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while fetching " + url.uri(), e);
             }
-            int status = c.getResponseCode();
-            String etag = c.getHeaderField("ETag");
-            if (status == HttpURLConnection.HTTP_NOT_MODIFIED) {
+            return read(url, ifNoneMatch, response);
+        }
+    }
+
+    private Fetched read(FeedSource.Url url, String ifNoneMatch, HttpResponse<InputStream> response)
+            throws IOException, FeedRefusedException {
+        try (InputStream in = response.body()) {
+            int status = response.statusCode();
+            String etag = response.headers().firstValue("ETag").orElse(null);
+            if (status == 304) {
                 return new Fetched(null, etag != null ? etag : ifNoneMatch);
             }
-            if (status != HttpURLConnection.HTTP_OK) {
+            if (status != 200) {
                 throw new IOException("HTTP " + status + " from " + url.uri());
             }
-            long declared = c.getContentLengthLong();
+            long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (declared > settings.maxFeedBytes()) {
                 throw tooLarge(declared + " bytes declared");
             }
-            try (InputStream in = c.getInputStream()) {
-                return new Fetched(readCapped(in), etag);
-            }
-        } finally {
-            c.disconnect();
+            return new Fetched(readCapped(in), etag);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.tokenledger.pricing;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * How a model name given by a caller was matched to a price book key, tried in this order:
  * <ol>
@@ -39,6 +41,7 @@ public enum MatchKind {
     }
 
     /** The stored, lower-case name ({@code llm_usage.pricing_match}). */
+    @JsonValue
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -1,5 +1,7 @@
 package dev.tokenledger.pricing;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * Something a priced call's cost rests on that a person may want to check; stored with the event
  * ({@code llm_usage.pricing_flags}) and counted by reports, {@code /ui} and {@code /metrics}. A flagged call
@@ -24,6 +26,7 @@ public enum PricingFlag {
     }
 
     /** The stored, lower-case name. */
+    @JsonValue
     public String wireName() {
         return wireName;
     }

@@ -1,5 +1,7 @@
 package dev.tokenledger.pricing;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * Why a call is unpriced, as a code reports and {@code /metrics} can group by ({@code llm_usage.unpriced_reason});
  * {@link PricedCost#reason()} says the same in words, with the model and the counts.
@@ -32,6 +34,7 @@ public enum UnpricedReason {
     }
 
     /** The stored, lower-case code. */
+    @JsonValue
     public String wireName() {
         return wireName;
     }

@@ -16,9 +16,9 @@ import org.postgresql.PGStatement;
 /**
  * Inserts events with one statement (one array per column) and tells which ids were new.
  *
- * <p>The statement is the body of {@code record_usage_events()} (V14), sent as a prepared statement of
- * its own rather than as a call of that SQL function: PostgreSQL re-plans a SQL function's INSERT on every
- * call, while the driver prepares this statement once per connection and the server reuses its plan.
+ * <p>This is the one INSERT into usage_event, sent as a prepared statement rather than wrapped in a SQL function
+ * (V14's {@code record_usage_events()}, dropped in V24): PostgreSQL re-plans a SQL function's INSERT on every call,
+ * while the driver prepares this statement once per connection and the server reuses its plan.
  * Numbers go as binary {@code int8[]}/{@code int4[]} arrays; strings as {@code text[]}; event times as
  * ISO-8601 UTC text, so neither the JVM's nor the session's time zone can shift them.
  */

@@ -6,7 +6,6 @@ import dev.tokenledger.pricing.CostStatus;
 import dev.tokenledger.pricing.PricedCost;
 import dev.tokenledger.pricing.PricingFlag;
 import dev.tokenledger.pricing.Pricing;
-import dev.tokenledger.pricing.ServiceTier;
 import dev.tokenledger.pricing.TokenUsage;
 import java.util.stream.Collectors;
 
@@ -37,14 +36,14 @@ public final class PricingEventPricer implements EventPricer {
                 basis);
     }
 
-    /** The event's usage as pricing reads it; the tier's name mapped as {@link ServiceTier#of} documents. */
+    /** The event's usage as pricing reads it. */
     static TokenUsage usage(UsageEvent e) {
         BilledExtras extras = new BilledExtras(e.webSearchRequests(), e.inputImages(), e.outputImages(),
                 e.inputAudioSeconds(), e.inputVideoSeconds(), e.outputAudioSeconds(), e.outputVideoSeconds(),
                 e.inferenceGeo());
         return new TokenUsage(e.promptTokens(), e.completionTokens(), e.cachedTokens(), e.cacheCreationTokens(),
                 e.cacheCreation1hTokens(), e.audioPromptTokens(), e.thoughtsTokens(), e.audioCompletionTokens(),
-                e.toolUsePromptTokens(), ServiceTier.of(e.serviceTier()), e.imagePromptTokens(),
+                e.toolUsePromptTokens(), e.tier(), e.imagePromptTokens(),
                 e.imageCompletionTokens(), extras);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage;
 
+import dev.tokenledger.pricing.ServiceTier;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -170,6 +171,14 @@ public record UsageEvent(
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The price tier of {@link #serviceTier()}, the name as sent: pricing's one mapping of the names providers send
+     * ({@link ServiceTier#of}); {@link ServiceTier#UNKNOWN} for a name none documents.
+     */
+    public ServiceTier tier() {
+        return ServiceTier.of(serviceTier);
     }
 
     private static String orEmpty(String s) {

@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator.http;
 
+import dev.tokenledger.orchestrator.ReportJson;
 import dev.tokenledger.orchestrator.Reports;
 import io.javalin.http.Context;
 import java.math.BigDecimal;
@@ -44,7 +45,7 @@ final class ReportsEndpoint {
         int limit = limit(ctx);
         Reports.Query query = new Reports.Query(by, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
                 ctx.queryParam("model"), limit, asWritten(ctx));
-        ctx.json(ReportResponse.of(reports.run(query)));
+        ctx.json(ReportJson.of(reports.run(query)));
     }
 
     /** {@code GET /v1/reports/timeseries}: cost per day, one series per model (or provider, user, ...). */
@@ -165,19 +166,5 @@ final class ReportsEndpoint {
         }
         throw ApiException.badParameter("limit", "must be a whole number from 1 to 10000, got '"
                 + EventFields.abbreviate(value) + "'");
-    }
-
-    /**
-     * A report as JSON: what was asked, where the answer came from, its lines and totals. Costs in USD: the
-     * current ones (written plus corrections), or as written when {@code as_written} is true.
-     */
-    record ReportResponse(String by, LocalDate from, LocalDate to, String workspace, String user, String model,
-                          int limit, boolean asWritten, String source, long totalEvents, BigDecimal totalCostUsd,
-                          List<Reports.Line> lines) {
-        static ReportResponse of(Reports.Report r) {
-            Reports.Query q = r.query();
-            return new ReportResponse(q.by().label(), q.from(), q.to(), q.workspace(), q.user(), q.model(), q.limit(),
-                    q.asWritten(), r.source().table, r.totalEvents(), r.totalCost(), r.lines());
-        }
     }
 }

@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tokenledger.orchestrator.ConfigException;
 import dev.tokenledger.orchestrator.CostExplanationJson;
 import dev.tokenledger.orchestrator.FailingClickHouse;
+import dev.tokenledger.orchestrator.JsonConventions;
 import dev.tokenledger.orchestrator.Ledger;
 import dev.tokenledger.orchestrator.LedgerConfig;
+import dev.tokenledger.orchestrator.ReportJson;
+import dev.tokenledger.orchestrator.Reports;
 import dev.tokenledger.orchestrator.TestLedger;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.pricing.OverrideRequest;
@@ -24,6 +24,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -381,13 +382,16 @@ class HttpApiTest {
         assertThat(explained.at("/adjustments/0/reason").asText()).contains("override");
         assertThat(explained.at("/adjustments/0/unpriced_delta").asLong()).isEqualTo(-1);
         assertThat(explained.at("/written/cost").isNull()).as("the written row is never changed").isTrue();
-        ObjectMapper cliJson = JsonMapper.builder().addModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+        ObjectMapper cliJson = JsonConventions.mapper(); // what every --json prints with
         assertThat(explained).as("the JSON explain-cost --json prints").isEqualTo(ApiClient.JSON.readTree(
                 cliJson.writeValueAsString(CostExplanationJson.of(ledger.repricer()
                         .explain(UUID.fromString(first.get("event_id").asText())).orElseThrow()))));
 
         JsonNode now = client.get("/v1/reports/model?workspace=" + ws).json();
+        assertThat(now).as("the JSON report --format json prints").isEqualTo(ApiClient.JSON.readTree(
+                cliJson.writeValueAsString(ReportJson.of(ledger.reports().run(new Reports.Query(Reports.By.MODEL,
+                        LocalDate.parse(now.get("from").asText()), LocalDate.parse(now.get("to").asText()), ws, null,
+                        null, now.get("limit").asInt()))))));
         assertThat(now.get("as_written").asBoolean()).isFalse();
         assertThat(now.at("/lines/0/unpriced_events").asLong()).isZero();
         assertThat(now.get("total_cost_usd").asText()).isEqualTo(firstCost.add(secondCost).toPlainString());
