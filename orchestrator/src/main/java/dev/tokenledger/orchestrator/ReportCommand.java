@@ -3,6 +3,8 @@ package dev.tokenledger.orchestrator;
 import java.io.PrintWriter;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,22 +108,37 @@ final class ReportCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The report as a table; {@code exact} (CSV) keeps every column and digit. On a terminal, the columns of what is
+     * billed besides tokens (image tokens, web searches, images) show only when a line has some.
+     */
     static Output.Table table(Reports.Report report, boolean exact) {
-        Output.Table t = new Output.Table(report.query().by().label(), "calls", "unpriced", "prompt tok", "cached tok",
-                "completion tok", "reasoning tok", "image tok", "web searches", "images", "cost USD");
+        boolean extras = exact || report.lines().stream()
+                .anyMatch(l -> l.imageTokens() != 0 || l.webSearchRequests() != 0 || l.images() != 0);
+        List<String> header = new ArrayList<>(List.of(report.query().by().label(), "calls", "unpriced", "prompt tok",
+                "cached tok", "completion tok", "reasoning tok"));
+        if (extras) {
+            header.addAll(List.of("image tok", "web searches", "images"));
+        }
+        header.add("cost USD");
+        Output.Table t = new Output.Table(header.toArray(String[]::new));
         for (Reports.Line l : report.lines()) {
-            t.row(l.key().isEmpty() ? "(none)" : l.key(), exact ? Long.toString(l.events()) : Output.count(l.events()),
-                    exact ? Long.toString(l.unpricedEvents()) : Output.count(l.unpricedEvents()),
-                    exact ? Long.toString(l.promptTokens()) : Output.count(l.promptTokens()),
-                    exact ? Long.toString(l.cachedTokens()) : Output.count(l.cachedTokens()),
-                    exact ? Long.toString(l.completionTokens()) : Output.count(l.completionTokens()),
-                    exact ? Long.toString(l.thoughtsTokens()) : Output.count(l.thoughtsTokens()),
-                    exact ? Long.toString(l.imageTokens()) : Output.count(l.imageTokens()),
-                    exact ? Long.toString(l.webSearchRequests()) : Output.count(l.webSearchRequests()),
-                    exact ? Long.toString(l.images()) : Output.count(l.images()),
-                    exact ? l.costUsd().toPlainString()
-                            : l.unpricedEvents() == l.events() ? "unpriced" : Output.money(l.costUsd()));
+            List<String> cells = new ArrayList<>(List.of(l.key().isEmpty() ? "(none)" : l.key(),
+                    number(l.events(), exact), number(l.unpricedEvents(), exact), number(l.promptTokens(), exact),
+                    number(l.cachedTokens(), exact), number(l.completionTokens(), exact),
+                    number(l.thoughtsTokens(), exact)));
+            if (extras) {
+                cells.addAll(List.of(number(l.imageTokens(), exact), number(l.webSearchRequests(), exact),
+                        number(l.images(), exact)));
+            }
+            cells.add(exact ? l.costUsd().toPlainString()
+                    : l.unpricedEvents() == l.events() ? "unpriced" : Output.money(l.costUsd()));
+            t.row(cells.toArray(String[]::new));
         }
         return t;
+    }
+
+    private static String number(long n, boolean exact) {
+        return exact ? Long.toString(n) : Output.count(n);
     }
 }

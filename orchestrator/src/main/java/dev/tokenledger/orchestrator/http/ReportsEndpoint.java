@@ -3,7 +3,6 @@ package dev.tokenledger.orchestrator.http;
 import dev.tokenledger.orchestrator.ReportJson;
 import dev.tokenledger.orchestrator.Reports;
 import io.javalin.http.Context;
-import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
