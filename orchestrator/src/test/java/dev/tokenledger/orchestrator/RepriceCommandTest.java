@@ -397,6 +397,9 @@ class RepriceCommandTest {
         assertRefused(cli.run("pricing", "alias", "set", "acme-other", "--model", "gpt-4o-nonexistent", "--reason",
                 "x"), "model 'gpt-4o-nonexistent' is not a price book key");
 
+        assertRefused(cli.run("pricing", "alias", "set", DEPLOYMENT, "--model", "gpt-4o-mini", "--from",
+                past.minusSeconds(60).toString(), "--reason", "x"), "must start after it");
+
         TestCli.Run end = cli.run("pricing", "alias", "end", DEPLOYMENT);
         assertThat(end.exit()).as(end.toString()).isZero();
         assertThat(end.out()).contains("ended alias #", DEPLOYMENT + " priced as gpt-4o");

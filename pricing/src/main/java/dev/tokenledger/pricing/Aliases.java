@@ -23,19 +23,9 @@ final class Aliases {
     static ModelAlias set(DSLContext tx, AliasRequest request, Instant validFrom) {
         OffsetDateTime from = Times.toOffset(validFrom);
         ModelAliasRecord latest = latest(tx, request.alias());
-        if (latest != null) {
-            if (!latest.getValidFrom().isBefore(from)) {
-                throw new IllegalArgumentException("alias '" + request.alias() + "' already has a window starting at "
-                        + latest.getValidFrom().toInstant() + "; a new one must start after it, got " + validFrom);
-            }
-            if (latest.getValidTo() == null) {
-                latest.setValidTo(from);
-                latest.update();
-            } else if (latest.getValidTo().isAfter(from)) {
-                throw new IllegalArgumentException("alias " + latest.getId() + " ('" + request.alias() + "') runs until "
-                        + latest.getValidTo().toInstant() + "; a new one must start at or after it");
-            }
-        }
+        EffectiveWindows.closeBefore(latest, MODEL_ALIAS.VALID_FROM, MODEL_ALIAS.VALID_TO, from,
+                "an alias '" + request.alias() + "'",
+                latest == null ? null : "alias " + latest.getId() + " ('" + request.alias() + "')");
         ModelAliasRecord r = tx.newRecord(MODEL_ALIAS);
         r.setAlias(request.alias());
         r.setModelKey(request.modelKey());

@@ -25,6 +25,8 @@ public record BilledExtras(long webSearchRequests, long inputImages, long output
                            BigDecimal outputVideoSeconds, String inferenceGeo) {
     /** The most decimal places a number of seconds may have (milliseconds). */
     public static final int SECONDS_SCALE = 3;
+    /** No seconds: shared, as nearly every call has none (pricing and recording are hot paths). */
+    public static final BigDecimal NO_SECONDS = BigDecimal.ZERO.setScale(SECONDS_SCALE);
     public static final BilledExtras NONE = new BilledExtras(0, 0, 0, null, null, null, null, "");
 
     public BilledExtras {
@@ -36,6 +38,48 @@ public record BilledExtras(long webSearchRequests, long inputImages, long output
         outputAudioSeconds = seconds("outputAudioSeconds", outputAudioSeconds);
         outputVideoSeconds = seconds("outputVideoSeconds", outputVideoSeconds);
         inferenceGeo = inferenceGeo == null ? "" : inferenceGeo.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** The extras of a call, or {@link #NONE} (no allocation) when it has none, as most calls. */
+    public static BilledExtras of(long webSearchRequests, long inputImages, long outputImages,
+                                  BigDecimal inputAudioSeconds, BigDecimal inputVideoSeconds,
+                                  BigDecimal outputAudioSeconds, BigDecimal outputVideoSeconds, String inferenceGeo) {
+        if (webSearchRequests == 0 && inputImages == 0 && outputImages == 0 && isZero(inputAudioSeconds)
+                && isZero(inputVideoSeconds) && isZero(outputAudioSeconds) && isZero(outputVideoSeconds)
+                && (inferenceGeo == null || inferenceGeo.isEmpty())) {
+            return NONE;
+        }
+        return new BilledExtras(webSearchRequests, inputImages, outputImages, inputAudioSeconds, inputVideoSeconds,
+                outputAudioSeconds, outputVideoSeconds, inferenceGeo);
+    }
+
+    /**
+     * What is wrong with a number of seconds (negative, or finer than a millisecond), or null when nothing is: the one
+     * rule for seconds, which usage events apply too.
+     */
+    public static String secondsProblem(BigDecimal value) {
+        if (value == null) {
+            return null;
+        }
+        if (value.signum() < 0) {
+            return "must not be negative, got " + value.toPlainString();
+        }
+        if (value.scale() > SECONDS_SCALE && value.stripTrailingZeros().scale() > SECONDS_SCALE) {
+            return "must have at most " + SECONDS_SCALE + " decimal places (milliseconds), got " + value.toPlainString();
+        }
+        return null;
+    }
+
+    /** Seconds without a {@linkplain #secondsProblem problem} at scale 3; null and zero are {@link #NO_SECONDS}. */
+    public static BigDecimal normalizedSeconds(BigDecimal value) {
+        if (value == null || value.signum() == 0) {
+            return NO_SECONDS;
+        }
+        return value.scale() == SECONDS_SCALE ? value : value.setScale(SECONDS_SCALE);
+    }
+
+    private static boolean isZero(BigDecimal v) {
+        return v == null || v.signum() == 0;
     }
 
     /** Whether there is anything besides tokens to price. */
@@ -52,16 +96,10 @@ public record BilledExtras(long webSearchRequests, long inputImages, long output
     }
 
     private static BigDecimal seconds(String field, BigDecimal value) {
-        if (value == null) {
-            return BigDecimal.ZERO.setScale(SECONDS_SCALE);
+        String problem = secondsProblem(value);
+        if (problem != null) {
+            throw new IllegalArgumentException(field + " " + problem);
         }
-        if (value.signum() < 0) {
-            throw new IllegalArgumentException(field + " must be >= 0, got " + value.toPlainString());
-        }
-        if (value.stripTrailingZeros().scale() > SECONDS_SCALE) {
-            throw new IllegalArgumentException(field + " must have at most " + SECONDS_SCALE
-                    + " decimal places (milliseconds), got " + value.toPlainString());
-        }
-        return value.setScale(SECONDS_SCALE);
+        return normalizedSeconds(value);
     }
 }

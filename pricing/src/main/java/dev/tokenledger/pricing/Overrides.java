@@ -28,19 +28,9 @@ final class Overrides {
                 .orderBy(MODEL_PRICING_OVERRIDE.VALID_FROM.desc(), MODEL_PRICING_OVERRIDE.ID.desc())
                 .limit(1)
                 .fetchOne();
-        if (latest != null) {
-            if (!latest.getValidFrom().isBefore(from)) {
-                throw new IllegalArgumentException("an override for '" + request.modelKey() + "' already starts at "
-                        + latest.getValidFrom().toInstant() + "; a new one must start after it, got " + validFrom);
-            }
-            if (latest.getValidTo() == null) {
-                latest.setValidTo(from);
-                latest.update();
-            } else if (latest.getValidTo().isAfter(from)) {
-                throw new IllegalArgumentException("override " + latest.getId() + " for '" + request.modelKey()
-                        + "' runs until " + latest.getValidTo().toInstant() + "; a new one must start at or after it");
-            }
-        }
+        EffectiveWindows.closeBefore(latest, MODEL_PRICING_OVERRIDE.VALID_FROM, MODEL_PRICING_OVERRIDE.VALID_TO, from,
+                "an override for '" + request.modelKey() + "'",
+                latest == null ? null : "override " + latest.getId() + " for '" + request.modelKey() + "'");
         ModelPricingOverrideRecord r = tx.newRecord(MODEL_PRICING_OVERRIDE);
         r.setModelKey(request.modelKey());
         r.setProvider(request.provider());

@@ -38,7 +38,7 @@ public final class PricingEventPricer implements EventPricer {
 
     /** The event's usage as pricing reads it. */
     static TokenUsage usage(UsageEvent e) {
-        BilledExtras extras = new BilledExtras(e.webSearchRequests(), e.inputImages(), e.outputImages(),
+        BilledExtras extras = BilledExtras.of(e.webSearchRequests(), e.inputImages(), e.outputImages(),
                 e.inputAudioSeconds(), e.inputVideoSeconds(), e.outputAudioSeconds(), e.outputVideoSeconds(),
                 e.inferenceGeo());
         return new TokenUsage(e.promptTokens(), e.completionTokens(), e.cachedTokens(), e.cacheCreationTokens(),

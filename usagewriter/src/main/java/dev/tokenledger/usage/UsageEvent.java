@@ -1,5 +1,6 @@
 package dev.tokenledger.usage;
 
+import dev.tokenledger.pricing.BilledExtras;
 import dev.tokenledger.pricing.ServiceTier;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -72,9 +73,7 @@ public record UsageEvent(
     /** The most seconds of audio or video one call is billed for (about 116 days). */
     public static final BigDecimal MAX_SECONDS = new BigDecimal("10000000");
     /** Seconds are kept to the millisecond, as both databases store them. */
-    public static final int SECONDS_SCALE = 3;
-    /** No seconds: shared, as nearly every event has none (this is the record path). */
-    public static final BigDecimal NO_SECONDS = BigDecimal.ZERO.setScale(SECONDS_SCALE);
+    public static final int SECONDS_SCALE = BilledExtras.SECONDS_SCALE;
     public static final int MAX_ID_LENGTH = 256;
 
     public UsageEvent {
@@ -229,26 +228,17 @@ public record UsageEvent(
         }
     }
 
-    /** Seconds at scale 3 (null is 0); an error for a negative, too large or sub-millisecond value. */
+    /** Seconds at scale 3 (null is 0; pricing's one rule, {@link BilledExtras#secondsProblem}) within one call's bound. */
     private static BigDecimal seconds(List<FieldError> errors, String field, BigDecimal value) {
-        if (value == null || (value.signum() == 0 && value.scale() <= SECONDS_SCALE)) {
-            return NO_SECONDS;
+        String problem = BilledExtras.secondsProblem(value);
+        if (problem == null && value != null && value.compareTo(MAX_SECONDS) > 0) {
+            problem = "must be at most " + MAX_SECONDS + " for one call, got " + value.toPlainString();
         }
-        if (value.scale() == SECONDS_SCALE && value.signum() > 0 && value.compareTo(MAX_SECONDS) <= 0) {
+        if (problem != null) {
+            errors.add(new FieldError(field, problem));
             return value;
         }
-        if (value.signum() < 0) {
-            errors.add(new FieldError(field, "must not be negative, got " + value.toPlainString()));
-        } else if (value.compareTo(MAX_SECONDS) > 0) {
-            errors.add(new FieldError(field, "must be at most " + MAX_SECONDS + " for one call, got "
-                    + value.toPlainString()));
-        } else if (value.stripTrailingZeros().scale() > SECONDS_SCALE) {
-            errors.add(new FieldError(field, "must have at most " + SECONDS_SCALE + " decimal places (milliseconds),"
-                    + " got " + value.toPlainString()));
-        } else {
-            return value.setScale(SECONDS_SCALE);
-        }
-        return value;
+        return BilledExtras.normalizedSeconds(value);
     }
 
     private static void tokens(List<FieldError> errors, String field, long value) {
