@@ -114,6 +114,14 @@ public final class PostgresDatabase implements AutoCloseable {
 
     /** Applies tokenledger's Flyway migrations, then JobRunr's. Safe to call on every start. */
     public MigrateResult migrate() {
+        return migrate(dataSource, true);
+    }
+
+    /**
+     * Applies tokenledger's Flyway migrations to {@code dataSource} and, when {@code jobRunrTables}, JobRunr's own
+     * (skipped when the jobs live in a host's JobRunr, whose storage provider owns its tables). Safe on every start.
+     */
+    public static MigrateResult migrate(DataSource dataSource, boolean jobRunrTables) {
         MigrateResult result = Flyway.configure()
                 .dataSource(dataSource)
                 .locations(MIGRATIONS_LOCATION)
@@ -123,7 +131,9 @@ public final class PostgresDatabase implements AutoCloseable {
             LOG.info("applied {} PostgreSQL migration(s); schema now at version {}", result.migrationsExecuted,
                     result.targetSchemaVersion);
         }
-        new DatabaseCreator(dataSource, PostgresStorageProvider.class).runMigrations();
+        if (jobRunrTables) {
+            new DatabaseCreator(dataSource, PostgresStorageProvider.class).runMigrations();
+        }
         return result;
     }
 

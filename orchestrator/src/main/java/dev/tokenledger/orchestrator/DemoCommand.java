@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.usage.Reports;
 import dev.tokenledger.pricing.PricedCost;
 import dev.tokenledger.pricing.TokenUsage;
 import dev.tokenledger.usage.ReconcileReport;
@@ -8,7 +9,6 @@ import dev.tokenledger.usage.UsageEvent;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -48,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         try (Ledger ledger = Ledger.open(config, Ledger.Mode.SERVICE); Service service = Service.start(ledger)) {
             out.println("  PostgreSQL " + ledger.postgres().serverVersion() + ", ClickHouse " + ledger.clickHouse().version()
                     + ", price book " + Output.count(ledger.pricing().modelCount()) + " models");
-            UsageBacklog backlog = new UsageBacklog(ledger.postgres().dataSource(), InstantSource.system());
+            UsageBacklog backlog = ledger.backlog();
             long before = ledger.reports().rawEvents() + backlog.snapshot().pendingEvents();
             if (before > 0) {
                 out.println("  found " + Output.count(before) + " events from earlier runs in " + config.home()

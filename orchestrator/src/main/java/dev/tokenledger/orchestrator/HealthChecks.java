@@ -42,7 +42,7 @@ public final class HealthChecks {
 
     public HealthChecks(Ledger ledger, InstantSource clock) {
         this.ledger = ledger;
-        this.backlog = new UsageBacklog(ledger.postgres().dataSource(), clock);
+        this.backlog = ledger.backlog();
         this.clock = clock;
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.usage.Reports;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.usage.TestWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenledger.clickhouse.ClickHouse;
@@ -8,7 +9,6 @@ import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.postgres.TestPostgres;
 import dev.tokenledger.pricing.AliasRequest;
 import dev.tokenledger.pricing.OverrideRequest;
-import dev.tokenledger.usage.PricingEventPricer;
 import dev.tokenledger.usage.RepriceRequest;
 import dev.tokenledger.usage.Repricer;
 import dev.tokenledger.usage.UsageWriter;
@@ -23,7 +23,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -152,8 +151,7 @@ class AdminSqlDocTest {
                                 new BigDecimal("0.0000021"), "cache_read_input_token_cost", new BigDecimal("0.00000105"),
                                 "output_cost_per_token", new BigDecimal("0.0000087")), "contract"));
                         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-                        Repricer repricer = new Repricer(postgres.dataSource(), clickHouse,
-                                new PricingEventPricer(ledger.pricing()), null, InstantSource.system());
+                        Repricer repricer = TestWiring.repricer(postgres.dataSource(), clickHouse, ledger.pricing());
                         repricer.run(repricer.start(new RepriceRequest(today, today, List.of("gpt-4o"), false, null,
                                 "contract prices", "admin@cli")).runId(), day -> { });
                     },
@@ -220,9 +218,8 @@ class AdminSqlDocTest {
                 assertThat(count("SELECT count(*) FROM jobrunr_jobs WHERE state = 'FAILED'")).isZero();
                 assertThat(count("SELECT count(*) FROM usage_batch WHERE job_id IS NULL")).isEqualTo(2);
                 // A running service's sealer gives each of them its job back, with the same id as before.
-                try (UsageWriter sealer = new UsageWriter(postgres.dataSource(), clickHouse,
-                        new PricingEventPricer(ledger.pricing()), ledger.jobs(), () -> { }, WriterSettings.DEFAULTS,
-                        InstantSource.system())) {
+                try (UsageWriter sealer = TestWiring.sealer(postgres.dataSource(), clickHouse, ledger.pricing(),
+                        ledger.jobs(), WriterSettings.DEFAULTS)) {
                     sealer.start();
                     await(() -> count("SELECT count(*) FROM usage_batch b JOIN jobrunr_jobs j ON j.id = b.job_id::text"
                             + " WHERE b.batch_id IN (" + batches.failed() + ", " + batches.failedTwice() + ")"

@@ -1,9 +1,9 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.usage.TestWiring;
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.ClickHouseException;
 import dev.tokenledger.postgres.PostgresDatabase;
-import dev.tokenledger.usage.PricingEventPricer;
 import dev.tokenledger.usage.TestEvents;
 import dev.tokenledger.usage.UsageWriteRequestV1;
 import dev.tokenledger.usage.UsageWriter;
@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -39,8 +38,8 @@ final class AdminSqlFixture {
 
     static Batches jobsInEveryState(Ledger ledger, ClickHouse clickHouse) throws SQLException {
         PostgresDatabase postgres = ledger.postgres();
-        UsageWriter writer = new UsageWriter(postgres.dataSource(), clickHouse, new PricingEventPricer(ledger.pricing()),
-                ledger.jobs(), () -> { }, WriterSettings.DEFAULTS.withMaxBatchEvents(2), InstantSource.system());
+        UsageWriter writer = TestWiring.sealer(postgres.dataSource(), clickHouse, ledger.pricing(), ledger.jobs(),
+                WriterSettings.DEFAULTS.withMaxBatchEvents(2));
         ledger.recorder().record(TestEvents.events(12));
         writer.sealReady();
         List<Long> batches = batchIds(postgres);

@@ -3,7 +3,6 @@ package dev.tokenledger.orchestrator;
 import dev.tokenledger.usage.UsageBacklog;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 
 /** The demo's simulated traffic, for tests that need a realistic dataset in a running ledger. */
 public final class DemoData {
@@ -19,7 +18,7 @@ public final class DemoData {
 
     /** Polls (with a deadline) until nothing accepted is still waiting to reach ClickHouse. */
     public static void awaitWritten(Ledger ledger, Duration timeout) throws InterruptedException {
-        UsageBacklog backlog = new UsageBacklog(ledger.postgres().dataSource(), InstantSource.system());
+        UsageBacklog backlog = ledger.backlog();
         try {
             org.awaitility.Awaitility.await().atMost(timeout).dontCatchUncaughtExceptions()
                     .pollInSameThread().pollDelay(Duration.ZERO)

@@ -16,6 +16,7 @@ public final class FailingClickHouse implements ClickHouse {
     private final ClickHouse real;
     private volatile boolean down;
     private volatile CountDownLatch gate;
+    private volatile String heldSql;
     private final Semaphore held = new Semaphore(0);
 
     public FailingClickHouse(ClickHouse real) {
@@ -30,8 +31,12 @@ public final class FailingClickHouse implements ClickHouse {
         down = false;
     }
 
-    /** Queries from now on wait until {@link #releaseQueries()}. */
-    public void holdQueries() {
+    /**
+     * Queries whose SQL is {@code sql} wait from now on until {@link #releaseQueries()}; others pass (the ledger's
+     * own background queries must not be taken for the one a test waits on).
+     */
+    public void holdQueries(String sql) {
+        heldSql = sql;
         gate = new CountDownLatch(1);
     }
 
@@ -64,27 +69,27 @@ public final class FailingClickHouse implements ClickHouse {
 
     @Override
     public List<Row> query(String sql, Map<String, String> params) {
-        hold();
+        hold(sql);
         return real.query(sql, params);
     }
 
     @Override
     public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
-        hold();
+        hold(sql);
         return real.queryRowBinary(sql, params);
     }
 
     @Override
     public byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        hold();
+        hold(sql);
         return real.queryTabSeparated(sql, params);
     }
 
     /** Refuses while down; waits while queries are held. */
-    private void hold() {
+    private void hold(String sql) {
         guard();
         CountDownLatch g = gate;
-        if (g != null) {
+        if (g != null && sql.equals(heldSql)) {
             held.release();
             try {
                 g.await(30, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.usage.Reports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

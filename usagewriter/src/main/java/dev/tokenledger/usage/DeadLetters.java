@@ -36,6 +36,8 @@ import org.jooq.impl.SQLDataType;
  * letter is unresolved until it is replayed (re-validated, priced and written under a token of its own, recorded
  * before it is sent) or discarded with a reason; either way the row stays, as the audit. Reconcile counts every
  * state, and an unresolved dead letter keeps the ledger from being clean.
+ *
+ * <p>Safe to use from many threads; every change is one PostgreSQL transaction.
  */
 public final class DeadLetters {
     static final String REPLAYED = "replayed";
@@ -50,7 +52,7 @@ public final class DeadLetters {
     private final LedgerIdentity identity;
     private final InstantSource clock;
 
-    public DeadLetters(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, InstantSource clock) {
+    DeadLetters(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, InstantSource clock) {
         this.dataSource = dataSource;
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.clickHouse = clickHouse;

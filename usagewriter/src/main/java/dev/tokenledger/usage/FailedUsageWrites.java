@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * usage_write jobs that JobRunr gave up on after their retry horizon. They are never deleted: they stay
  * FAILED (and health stays degraded) until an admin requeues them, and their events stay in Postgres.
+ *
+ * <p>Safe to use from many threads.
  */
 public final class FailedUsageWrites {
     private static final Logger LOG = LoggerFactory.getLogger(FailedUsageWrites.class);
@@ -18,7 +20,7 @@ public final class FailedUsageWrites {
 
     private final StorageProvider storage;
 
-    public FailedUsageWrites(StorageProvider storage) {
+    FailedUsageWrites(StorageProvider storage) {
         this.storage = storage;
     }
 

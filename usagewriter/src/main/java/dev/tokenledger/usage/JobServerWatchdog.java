@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * JobRunr OSS stops its background server for good after a few storage errors in a row (a database
  * outage). This watches it and starts it again once PostgreSQL answers, so processing resumes by
  * itself without a process restart.
+ *
+ * <p>Runs on its own daemon thread until closed.
  */
 public final class JobServerWatchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobServerWatchdog.class);
@@ -25,7 +27,7 @@ public final class JobServerWatchdog implements AutoCloseable {
     private volatile boolean restarts;
     private volatile long restartCount;
 
-    public JobServerWatchdog(BackgroundJobServer server, DataSource dataSource, Duration interval) {
+    JobServerWatchdog(BackgroundJobServer server, DataSource dataSource, Duration interval) {
         this.server = server;
         this.dataSource = dataSource;
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("jobrunr-watchdog")

@@ -26,6 +26,8 @@ import org.jooq.impl.DSL;
  *
  * <p>A PostgreSQL restored from a backup keeps its id; its new batches reuse ids too, but every token also names
  * the batch's seal time (see BatchWriter#token), so they are new to ClickHouse all the same.
+ *
+ * <p>Safe to use from many threads.
  */
 public final class LedgerIdentity {
     private static final String CLAIMS = """
@@ -37,7 +39,7 @@ public final class LedgerIdentity {
     private final InstantSource clock;
     private volatile UUID verified;
 
-    public LedgerIdentity(DataSource dataSource, ClickHouse clickHouse, InstantSource clock) {
+    LedgerIdentity(DataSource dataSource, ClickHouse clickHouse, InstantSource clock) {
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.clickHouse = clickHouse;
         this.clock = clock;

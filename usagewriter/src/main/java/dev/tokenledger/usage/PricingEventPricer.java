@@ -10,10 +10,10 @@ import dev.tokenledger.pricing.TokenUsage;
 import java.util.stream.Collectors;
 
 /** Prices events from the price book: the row valid at each event's time, overrides first. */
-public final class PricingEventPricer implements EventPricer {
+final class PricingEventPricer implements EventPricer {
     private final Pricing pricing;
 
-    public PricingEventPricer(Pricing pricing) {
+    PricingEventPricer(Pricing pricing) {
         this.pricing = pricing;
     }
 

@@ -38,13 +38,15 @@ import org.jooq.impl.SQLDataType;
 /**
  * Accounts for every accepted event, day by day, and compares what PostgreSQL wrote with what llm_usage and
  * every rollup hold, on every {@link Measure}. Read-only; {@link RollupRepair} fixes what it finds in a rollup.
+ *
+ * <p>Safe to use from many threads; it only reads.
  */
 public final class Reconciler {
     private final DSLContext db;
     private final ClickHouse clickHouse;
     private final List<Rollups.Rollup> rollups;
 
-    public Reconciler(DataSource dataSource, ClickHouse clickHouse) {
+    Reconciler(DataSource dataSource, ClickHouse clickHouse) {
         this(DSL.using(dataSource, SQLDialect.POSTGRES), clickHouse, Rollups.ALL);
     }
 

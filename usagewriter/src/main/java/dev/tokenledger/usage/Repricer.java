@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
  * resumed appends each adjustment exactly once. One run works at a time (a PostgreSQL advisory lock); a second
  * waits. Each chunk holds its month shared ({@link MonthLocks}) like a usage write, so a rollup repair never
  * interleaves.
+ *
+ * <p>Safe to use from many threads and processes: the advisory lock above lets one run work at a time.
  */
 public final class Repricer {
     private static final Logger LOG = LoggerFactory.getLogger(Repricer.class);
@@ -83,13 +85,13 @@ public final class Repricer {
     /**
      * @param jobs where runs are queued as {@code usage_reprice} jobs; null to run them only through {@link #run}
      */
-    public Repricer(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+    Repricer(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                     InstantSource clock) {
         this(dataSource, clickHouse, pricer, jobs, clock, CHUNK);
     }
 
     /** @param chunk events per chunk (a smaller chunk costs more round trips and less memory) */
-    public Repricer(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+    Repricer(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                     InstantSource clock, int chunk) {
         if (chunk < 1) {
             throw new IllegalArgumentException("chunk must be at least 1, got " + chunk);

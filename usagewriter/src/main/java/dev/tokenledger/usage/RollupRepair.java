@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * never reached the rollup's deduplication log would then count twice. What was never attempted has sent nothing
  * and is safe. {@code REPLACE PARTITION} keeps the rollup's deduplication log (checked on chDB 26.7), so tokens
  * seen before the rebuild stay seen. Every rebuild is recorded in usage_rollup_repair.
+ *
+ * <p>Safe to use from many threads: repairs of one month take turns.
  */
 public final class RollupRepair {
     private static final Logger LOG = LoggerFactory.getLogger(RollupRepair.class);
@@ -51,7 +53,7 @@ public final class RollupRepair {
     private final InstantSource clock;
     private final List<Rollups.Rollup> rollups;
 
-    public RollupRepair(DataSource dataSource, ClickHouse clickHouse, InstantSource clock) {
+    RollupRepair(DataSource dataSource, ClickHouse clickHouse, InstantSource clock) {
         this.dataSource = dataSource;
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.clickHouse = clickHouse;

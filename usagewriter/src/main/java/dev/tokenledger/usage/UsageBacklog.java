@@ -19,7 +19,9 @@ import org.jooq.Record2;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 
-/** What is accepted but not yet in ClickHouse, and how old the oldest of it is. */
+/** What is accepted but not yet in ClickHouse, and how old the oldest of it is. *
+ * <p>Safe to use from many threads; it only reads.
+ */
 public final class UsageBacklog {
     /**
      * @param unsealedEvents committed events not yet in a batch
@@ -36,7 +38,7 @@ public final class UsageBacklog {
     private final DSLContext db;
     private final InstantSource clock;
 
-    public UsageBacklog(DataSource dataSource, InstantSource clock) {
+    UsageBacklog(DataSource dataSource, InstantSource clock) {
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.clock = clock;
     }

@@ -13,7 +13,7 @@ public final class UsagePurgeJob implements JobRequestHandler<UsagePurgeRequest>
 
     private final UsagePurger purger;
 
-    public UsagePurgeJob(UsagePurger purger) {
+    UsagePurgeJob(UsagePurger purger) {
         this.purger = purger;
     }
 

@@ -18,12 +18,12 @@ import org.jooq.impl.DSL;
  * reconcile needs stays (usage_batch and usage_written_day are small and kept); an unwritten event is
  * never removed.
  */
-public final class UsagePurger {
+final class UsagePurger {
     private final DSLContext db;
     private final Duration window;
     private final InstantSource clock;
 
-    public UsagePurger(DataSource dataSource, Duration idempotencyWindow, InstantSource clock) {
+    UsagePurger(DataSource dataSource, Duration idempotencyWindow, InstantSource clock) {
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.window = idempotencyWindow;
         this.clock = clock;

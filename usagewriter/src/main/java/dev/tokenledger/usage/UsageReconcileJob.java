@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  * every month it left dirty), and rebuilds a rollup month that disagrees with llm_usage ({@link RollupRepair}),
  * so the ledger repairs itself without anyone typing a command. Differences it cannot repair (llm_usage against
  * PostgreSQL) stay in its log, in usage_rollup_repair and in {@code ./tokenledger reconcile}.
+ *
+ * <p>Safe to run in several workers at once: each repair holds its month's exclusive lock ({@link RollupRepair}).
  */
 public final class UsageReconcileJob implements JobRequestHandler<UsageReconcileRequest> {
     public static final String RECURRING_JOB_ID = "usage_reconcile";
@@ -37,7 +39,7 @@ public final class UsageReconcileJob implements JobRequestHandler<UsageReconcile
     private final RollupRepair repair;
     private final InstantSource clock;
 
-    public UsageReconcileJob(DataSource dataSource, Reconciler reconciler, RollupRepair repair, InstantSource clock) {
+    UsageReconcileJob(DataSource dataSource, Reconciler reconciler, RollupRepair repair, InstantSource clock) {
         this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
         this.reconciler = reconciler;
         this.repair = repair;

@@ -42,7 +42,7 @@ public final class UsageRecorder implements AutoCloseable {
     private final GroupCommitter committer;
     private final RecentEvents recent = new RecentEvents(RecentEvents.DEFAULT_CAPACITY);
 
-    public UsageRecorder(DataSource dataSource, RecorderSettings settings, InstantSource clock) {
+    UsageRecorder(DataSource dataSource, RecorderSettings settings, InstantSource clock) {
         this.dataSource = dataSource;
         this.settings = settings;
         this.clock = clock;

@@ -12,7 +12,7 @@ public final class UsageRepriceJob implements JobRequestHandler<UsageRepriceRequ
 
     private final Repricer repricer;
 
-    public UsageRepriceJob(Repricer repricer) {
+    UsageRepriceJob(Repricer repricer) {
         this.repricer = repricer;
     }
 

@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * {@code usage_write} job per batch, and provides the job's body. Woken at once by the recorder in this
  * process and by PostgreSQL notifications from recorders in other processes, so an event on an idle
  * system reaches ClickHouse in well under a second although JobRunr itself polls every few seconds.
+ *
+ * <p>Handed out by {@link TokenLedger#writer()}, which starts it. Safe to use from many threads; one sealer thread
+ * and one listener thread per writer; the {@code usage_write} handler runs in JobRunr's workers, any number at once.
  */
 public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
@@ -56,7 +59,7 @@ public final class UsageWriter implements AutoCloseable {
      * A writer without the recovery nudge: after a ClickHouse outage, failed usage_write jobs wait for their
      * next retry (3^n s). Prefer the constructor taking JobRunr's {@link StorageProvider}.
      */
-    public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+    UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        Runnable wakeJobWorkers, WriterSettings settings, InstantSource clock) {
         this(dataSource, clickHouse, pricer, jobs, null, wakeJobWorkers, settings, clock);
     }
@@ -66,7 +69,7 @@ public final class UsageWriter implements AutoCloseable {
      *                   waiting for a retry are queued at once instead of after their backoff (see
      *                   {@link RetryNudge}); null for none
      */
-    public UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
+    UsageWriter(DataSource dataSource, ClickHouse clickHouse, EventPricer pricer, JobRequestScheduler jobs,
                        StorageProvider jobStorage, Runnable wakeJobWorkers, WriterSettings settings,
                        InstantSource clock) {
         this.dataSource = dataSource;

@@ -5,7 +5,6 @@ import dev.tokenledger.orchestrator.Ledger;
 import dev.tokenledger.usage.UsageBacklog;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,7 +67,7 @@ final class CatchUpScenario implements Scenario {
             }
             CpuMeter.Sample recordCpu = meter.sample().minus(cpu0);
             double recordSeconds = recordCpu.nanoTime() / 1e9;
-            UsageBacklog backlog = new UsageBacklog(ledger.postgres().dataSource(), InstantSource.system());
+            UsageBacklog backlog = ledger.backlog();
             long pending = backlog.snapshot().pendingEvents();
             if (pending != events) {
                 throw new IllegalStateException("expected " + events + " events waiting, the backlog says " + pending);

@@ -2,7 +2,6 @@ package dev.tokenledger.orchestrator.bench;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.orchestrator.Ledger;
-import dev.tokenledger.usage.PricingEventPricer;
 import dev.tokenledger.usage.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,8 @@ import java.util.concurrent.BlockingQueue;
 import org.jobrunr.scheduling.JobRequestScheduler;
 import org.jobrunr.server.BackgroundJobServer;
 import org.jobrunr.server.BackgroundJobServerConfiguration;
+import org.jobrunr.server.configuration.BackgroundJobServerThreadType;
+import org.jobrunr.server.configuration.DefaultBackgroundJobServerWorkerPolicy;
 import org.jobrunr.server.JobActivator;
 import org.jobrunr.server.tasks.steward.OnboardNewWorkTask;
 import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
@@ -49,7 +50,7 @@ final class NaiveDesign implements AutoCloseable {
                 pool.add(ledger.clickHouse());
             }
             this.counter = ledger.clickHouse();
-            NaiveUsageJob job = new NaiveUsageJob(pool, new PricingEventPricer(ledger.pricing()));
+            NaiveUsageJob job = new NaiveUsageJob(pool, ledger.pricer());
             this.jobs = ledger.jobs();
             this.server = new BackgroundJobServer(ledger.jobStorage(), new JacksonJsonMapper(), new JobActivator() {
                 @Override
@@ -58,7 +59,8 @@ final class NaiveDesign implements AutoCloseable {
                 }
             }, BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                     .andPollInterval(Duration.ofSeconds(5))
-                    .andBackgroundJobServerWorkerPolicy(Ledger.workerPolicy(WORKERS)));
+                    .andBackgroundJobServerWorkerPolicy(new DefaultBackgroundJobServerWorkerPolicy(WORKERS,
+                            BackgroundJobServerThreadType.PlatformThreads)));
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -2,7 +2,7 @@ package dev.tokenledger.orchestrator.bench;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.Row;
-import dev.tokenledger.orchestrator.Reports;
+import dev.tokenledger.usage.Reports;
 import dev.tokenledger.postgres.PostgresDatabase;
 import java.math.BigDecimal;
 import java.sql.Connection;

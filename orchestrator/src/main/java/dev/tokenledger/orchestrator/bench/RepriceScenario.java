@@ -8,8 +8,10 @@ import dev.tokenledger.pricing.PricedCost;
 import dev.tokenledger.pricing.Pricing;
 import dev.tokenledger.pricing.ServiceTier;
 import dev.tokenledger.pricing.TokenUsage;
+import org.jobrunr.storage.InMemoryStorageProvider;
 import dev.tokenledger.usage.EventCost;
-import dev.tokenledger.usage.PricingEventPricer;
+import dev.tokenledger.usage.EventPricer;
+import dev.tokenledger.usage.TokenLedger;
 import dev.tokenledger.usage.RepriceRequest;
 import dev.tokenledger.usage.Repricer;
 import dev.tokenledger.usage.UsageEvent;
@@ -19,7 +21,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,12 +116,15 @@ final class RepriceScenario implements Scenario {
             LocalDate to = LocalDate.parse(range.string("hi"));
             data.put("days", range.int64("days"));
             data.put("range", from + " .. " + to);
-            // The ledger's repricer as Ledger wires it (its PostgreSQL, pricer and clock; no job scheduler: the runs
-            // run here, in this thread), over a ClickHouse that adds up the time each call takes: a run's ClickHouse
-            // time by kind (reads, inserts, checks), whatever the repricer's reads look like.
+            // The ledger's repricer as the library wires it (this ledger's PostgreSQL, price book and clock), over a
+            // ClickHouse that adds up the time each call takes: a run's ClickHouse time by kind (reads, inserts,
+            // checks), whatever the repricer's reads look like. Its jobs go to a JobRunr storage in memory that no
+            // server reads: the runs run here, in this thread, not in the ledger's workers.
             TimedClickHouse timed = new TimedClickHouse(ch);
-            Repricer repricer = new Repricer(ledger.postgres().dataSource(), timed, new PricingEventPricer(pricing),
-                    null, ledger.clock());
+            TokenLedger timedLedger = TokenLedger.builder().postgres(ledger.postgres().dataSource()).clickHouse(timed)
+                    .clock(ledger.clock()).writer(ledger.config().writer().withBackPricing(false))
+                    .hostJobRunr(new InMemoryStorageProvider()).migrate(false).bundledPrices(false).build();
+            Repricer repricer = timedLedger.repricer();
             RepriceRequest request = new RepriceRequest(from, to, List.of(), false, null,
                     "bench: written at synthetic rates, re-priced at the book's", "bench");
             CpuMeter meter = ctx.env().cpuMeter();
@@ -173,13 +177,14 @@ final class RepriceScenario implements Scenario {
                 throw new IllegalStateException("the second run examined " + again.eventsExamined() + " and adjusted "
                         + again.eventsAdjusted() + " events; expected " + rows + " and 0");
             }
+            timedLedger.close(); // (on a failure above the scenario fails; its threads are daemons)
 
             progress.step("checking " + SAMPLE + " events against a fresh price");
             int sampled = checkSample(ch, pricing);
 
             // Where the time goes: the pricer alone, and ClickHouse producing the columns alone.
             progress.step("timing the pricer alone (events in memory)");
-            double priceNs = priceNanos(ch, pricing, (int) Math.min(rows, ctx.count(50_000, 200_000)));
+            double priceNs = priceNanos(ch, ledger.pricer(), (int) Math.min(rows, ctx.count(50_000, 200_000)));
             progress.step("timing ClickHouse producing the events' columns in sort order, a month at a time (FORMAT Null)");
             double engineDaysSeconds = engineRead(ch, from, to, true);
             progress.step("timing ClickHouse producing the events' columns in one pass (FORMAT Null)");
@@ -464,10 +469,10 @@ final class RepriceScenario implements Scenario {
     }
 
     /**
-     * Nanoseconds per event of the ledger's pricer ({@link PricingEventPricer}, as the repricer uses it) on
+     * Nanoseconds per event of the ledger's pricer ({@link Ledger#pricer()}, as the repricer uses it) on
      * {@code n} events built from llm_usage and held in memory: the best of five passes after a warm-up.
      */
-    private static double priceNanos(ClickHouse ch, Pricing pricing, int n) {
+    private static double priceNanos(ClickHouse ch, EventPricer pricer, int n) {
         List<UsageEvent> events = new ArrayList<>(n);
         for (Row r : ch.query("SELECT toString(event_id) AS id, toString(event_time) AS at, user_id, workspace_id,"
                 + " model, provider, service_tier, prompt_tokens, completion_tokens, cached_tokens, thoughts_tokens"
@@ -478,7 +483,6 @@ final class RepriceScenario implements Scenario {
                     .promptTokens(r.int64("prompt_tokens")).completionTokens(r.int64("completion_tokens"))
                     .cachedTokens(r.int64("cached_tokens")).thoughtsTokens(r.int64("thoughts_tokens")).build());
         }
-        PricingEventPricer pricer = new PricingEventPricer(pricing);
         double best = Double.MAX_VALUE;
         long sink = 0;
         for (int pass = -2; pass < 5; pass++) {

@@ -45,7 +45,7 @@ final class DatabaseGauges {
     DatabaseGauges(Ledger ledger) {
         this.ledger = ledger;
         this.clock = InstantSource.system();
-        this.usageBacklog = new UsageBacklog(ledger.postgres().dataSource(), clock);
+        this.usageBacklog = ledger.backlog();
     }
 
     void refresh() {

@@ -1,6 +1,6 @@
 package dev.tokenledger.orchestrator.http;
 
-import dev.tokenledger.orchestrator.Reports;
+import dev.tokenledger.usage.Reports;
 import dev.tokenledger.pricing.PricingFlag;
 import dev.tokenledger.pricing.UnpricedReason;
 import io.micrometer.core.instrument.Gauge;

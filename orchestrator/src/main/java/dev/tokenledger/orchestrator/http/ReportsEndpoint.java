@@ -1,7 +1,7 @@
 package dev.tokenledger.orchestrator.http;
 
+import dev.tokenledger.usage.Reports;
 import dev.tokenledger.orchestrator.ReportJson;
-import dev.tokenledger.orchestrator.Reports;
 import io.javalin.http.Context;
 import java.time.LocalDate;
 import java.time.ZoneOffset;

@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator.http;
 
+import dev.tokenledger.usage.Reports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +14,6 @@ import dev.tokenledger.orchestrator.JsonConventions;
 import dev.tokenledger.orchestrator.Ledger;
 import dev.tokenledger.orchestrator.LedgerConfig;
 import dev.tokenledger.orchestrator.ReportJson;
-import dev.tokenledger.orchestrator.Reports;
 import dev.tokenledger.orchestrator.TestLedger;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.pricing.OverrideRequest;
@@ -323,7 +323,7 @@ class HttpApiTest {
     void aRequestInFlightWhenTheApiStopsStillGetsItsAnswer() throws Exception {
         HttpApi second = HttpApi.start(ledger);
         ApiClient secondClient = new ApiClient(second.url(), KEY);
-        clickHouse.holdQueries();
+        clickHouse.holdQueries("SELECT 1 AS ok"); // what /readyz asks ClickHouse
         java.util.concurrent.CompletableFuture<ApiClient.Reply> inFlight;
         Thread closer;
         try {

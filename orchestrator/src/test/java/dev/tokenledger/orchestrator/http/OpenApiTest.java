@@ -1,10 +1,10 @@
 package dev.tokenledger.orchestrator.http;
 
+import dev.tokenledger.usage.Reports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tokenledger.orchestrator.Reports;
 import dev.tokenledger.pricing.OverrideRequest;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage.chaos;
 
+import dev.tokenledger.usage.TestWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenledger.clickhouse.ClickHouse;
@@ -13,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Collection;
@@ -92,7 +92,7 @@ final class LedgerAudit {
         long durableUnwritten = durable.stream().filter(id -> !inClickHouse.contains(id) && !dead.contains(id)).count();
         long phantoms = inClickHouse.stream().filter(id -> !durable.contains(id)).count();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        ReconcileReport report = new Reconciler(postgres, clickHouse).reconcile(today.minusDays(2), today.plusDays(1));
+        ReconcileReport report = TestWiring.reconciler(postgres, clickHouse).reconcile(today.minusDays(2), today.plusDays(1));
         return new Result(acknowledged.size(), durable.size(), inClickHouse.size(), raw,
                 single("SELECT sum(events) AS n FROM llm_usage_daily"), lost, durableUnwritten, phantoms,
                 raw - inClickHouse.size(), dead.size(), failedUsageWrites(), report,
@@ -109,7 +109,7 @@ final class LedgerAudit {
     Duration awaitDrained(Duration timeout) {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
-        UsageBacklog backlog = new UsageBacklog(postgres, InstantSource.system());
+        UsageBacklog backlog = TestWiring.backlog(postgres);
         String last = "";
         while (true) {
             try {
@@ -120,7 +120,7 @@ final class LedgerAudit {
                 last = "backlog " + s + ", durable " + durable + ", in ClickHouse " + distinct;
                 if (s.pendingEvents() == 0 && durable == distinct) {
                     LocalDate today = LocalDate.now(ZoneOffset.UTC);
-                    ReconcileReport r = new Reconciler(postgres, clickHouse).reconcile(today.minusDays(2),
+                    ReconcileReport r = TestWiring.reconciler(postgres, clickHouse).reconcile(today.minusDays(2),
                             today.plusDays(1));
                     if (r.clean() && r.pending() == 0) {
                         return Duration.ofNanos(System.nanoTime() - started);

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage.chaos;
 
+import dev.tokenledger.usage.TestWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenledger.clickhouse.ClickHouse;
@@ -12,7 +13,6 @@ import dev.tokenledger.usage.TestPipeline;
 import dev.tokenledger.usage.UsageRecorder;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -45,11 +45,11 @@ class PostgresOutageChaosTest {
         try (RestartablePostgres server = RestartablePostgres.start(dir.resolve("pg"));
              PostgresDatabase postgres = server.database();
              ClickHouse clickHouse = TestClickHouse.embedded("chaos_postgres_outage");
-             UsageRecorder recorder = new UsageRecorder(postgres.dataSource(), RECORDER, InstantSource.system())) {
+             UsageRecorder recorder = TestWiring.recorder(postgres.dataSource(), RECORDER)) {
             TestPipeline pipeline = TestPipeline.start(postgres, clickHouse);
             recorder.onCommitted(pipeline.writer::wake);
             SteadyLoad load = SteadyLoad.start(recorder, 8, 25, Duration.ofMillis(20));
-            try (JobServerWatchdog watchdog = new JobServerWatchdog(pipeline.jobServer, postgres.dataSource(),
+            try (JobServerWatchdog watchdog = TestWiring.watchdog(pipeline.jobServer, postgres.dataSource(),
                     Duration.ofMillis(500))) {
                 Chaos.sleep(Duration.ofSeconds(2));
                 server.stopServer();

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage.chaos;
 
+import dev.tokenledger.usage.TestWiring;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.postgres.PostgresSettings;
 import dev.tokenledger.usage.RecordFailedException;
@@ -14,7 +15,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,8 +55,7 @@ public final class RecorderProcess {
         boolean runUntilKilled = args[7].equals("run");
 
         PostgresDatabase postgres = PostgresDatabase.open(PostgresSettings.server(url, "postgres", null));
-        UsageRecorder recorder = new UsageRecorder(postgres.dataSource(), RecorderSettings.DEFAULTS,
-                InstantSource.system());
+        UsageRecorder recorder = TestWiring.recorder(postgres.dataSource(), RecorderSettings.DEFAULTS);
         try (FileChannel journal = FileChannel.open(journalPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
             System.out.println("READY");

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage.chaos;
 
+import dev.tokenledger.usage.TestWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenledger.clickhouse.Row;
@@ -21,7 +22,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -78,8 +78,8 @@ class RepriceKillChaosTest {
                         pipeline.writer.job().run(new UsageWriteRequestV1(id));
                     }
                     LocalDate today = LocalDate.now(ZoneOffset.UTC);
-                    Repricer repricer = new Repricer(postgres.dataSource(), clickHouse, new FixedRatePricer(NEW_PRICES),
-                            null, InstantSource.system());
+                    Repricer repricer = TestWiring.repricer(postgres.dataSource(), clickHouse,
+                            new FixedRatePricer(NEW_PRICES));
                     long runId = repricer.start(new RepriceRequest(today.minusDays(days + 1), today, List.of(), false,
                             null, "chaos: prices × 1.37", "chaos")).runId();
 

@@ -1,5 +1,6 @@
 package dev.tokenledger.usage.chaos;
 
+import dev.tokenledger.usage.TestWiring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenledger.clickhouse.ServerClickHouse;
@@ -10,7 +11,6 @@ import dev.tokenledger.usage.RecorderSettings;
 import dev.tokenledger.usage.UsageRecorder;
 import dev.tokenledger.usage.WorkerProcess;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
@@ -35,8 +35,7 @@ class WorkerKillChaosTest {
         ServerClickHouse.Settings chSettings = TestClickHouse.serverSettings("chaos_worker_kill");
         try (PostgresDatabase postgres = TestPostgres.freshDatabase("chaos_worker_kill");
              ServerClickHouse clickHouse = ServerClickHouse.open(chSettings);
-             UsageRecorder recorder = new UsageRecorder(postgres.dataSource(), RecorderSettings.DEFAULTS,
-                     InstantSource.system())) {
+             UsageRecorder recorder = TestWiring.recorder(postgres.dataSource(), RecorderSettings.DEFAULTS)) {
             SteadyLoad load = Chaos.full() ? SteadyLoad.start(recorder, 2, 25, Duration.ofMillis(20))
                     : SteadyLoad.start(recorder, 1, 25, Duration.ofMillis(20));
             Duration maxGap = Chaos.pick(Duration.ofMillis(1_200), Duration.ofMillis(3_000));

@@ -1,8 +1,7 @@
-package dev.tokenledger.orchestrator;
+package dev.tokenledger.usage;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.Row;
-import dev.tokenledger.usage.Rollups;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -112,6 +111,10 @@ public final class Reports {
 
     private final ClickHouse clickHouse;
 
+    /**
+     * Reports need only ClickHouse (a read replica will do); {@link TokenLedger#reports()} hands out the ledger's.
+     * Stateless: safe to share between threads.
+     */
     public Reports(ClickHouse clickHouse) {
         this.clickHouse = clickHouse;
     }
