@@ -27,14 +27,6 @@ public interface ClickHouse extends AutoCloseable {
     }
 
     /**
-     * Runs a query and returns its output as {@code TabSeparated} text, no header: for bulk export, e.g.
-     * straight into PostgreSQL's {@code COPY ... FROM STDIN} (same escaping, NULL as {@code \N}).
-     */
-    default byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not export TabSeparated");
-    }
-
-    /**
      * Runs a query and returns its rows as {@code RowBinaryWithNamesAndTypes}, decoded in place: the binary
      * path for large results (hundreds of thousands of rows), where {@link #query} would parse text into
      * a map per row. {@code params} bind {@code {name:Type}} placeholders exactly as for {@link #query}.

@@ -53,11 +53,6 @@ public final class EmbeddedClickHouse implements ClickHouse {
     }
 
     @Override
-    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        return connection.query(sql, "TabSeparated", QueryParameters.escaped(params));
-    }
-
-    @Override
     public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
         return RowBinaryResult.parse(connection.query(RowBinaryResult.requireNoOtherFormat(sql), RowBinaryResult.FORMAT,
                 QueryParameters.escaped(params)));

@@ -143,12 +143,6 @@ public final class ServerClickHouse implements ClickHouse {
         return TabSeparatedRows.parse(fetch(sql, new LinkedHashMap<>(QueryParameters.escaped(params)), tsv));
     }
 
-    @Override
-    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        return fetch(sql, new LinkedHashMap<>(QueryParameters.escaped(params)),
-                new QuerySettings().setFormat(ClickHouseFormat.TabSeparated));
-    }
-
     /** Reads the whole result before decoding it: the connection goes back to the pool at once. */
     @Override
     public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {

@@ -25,11 +25,6 @@ final class DroppedOnClose implements ClickHouse {
     }
 
     @Override
-    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        return delegate.queryTabSeparated(sql, params);
-    }
-
-    @Override
     public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
         return delegate.queryRowBinary(sql, params);
     }

@@ -79,12 +79,6 @@ public final class FailingClickHouse implements ClickHouse {
         return real.queryRowBinary(sql, params);
     }
 
-    @Override
-    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        hold(sql);
-        return real.queryTabSeparated(sql, params);
-    }
-
     /** Refuses while down; waits while queries are held. */
     private void hold(String sql) {
         guard();

@@ -2,8 +2,9 @@ package dev.tokenledger.orchestrator.bench;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.Row;
-import dev.tokenledger.usage.Reports;
+import dev.tokenledger.clickhouse.RowBinaryResult;
 import dev.tokenledger.postgres.PostgresDatabase;
+import dev.tokenledger.usage.Reports;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,6 +39,16 @@ final class QueriesScenario implements Scenario {
     static final double TARGET_RAW_P95_MS = 150;
     private static final long CHUNK = 1_000_000;
     private static final int TOP = 10;
+    /** The columns the PostgreSQL baseline copies: every column of usage_event that llm_usage has, and the cost. */
+    static final String BASELINE_COLUMNS = "event_id, event_time, user_id, workspace_id, conversation_id, message_id,"
+            + " agent_id, agent_db_id, model, provider, prompt_tokens, completion_tokens, total_tokens,"
+            + " tool_use_prompt_tokens, thoughts_tokens, cached_tokens, cache_creation_tokens,"
+            + " cache_creation_1h_tokens, audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id,"
+            + " session_id, service_tier, cost_usd, cost_status";
+    /** The PostgreSQL baseline's table: usage_event's columns, and the cost. */
+    static final String BASELINE_TABLE = """
+            CREATE TABLE bench_usage (LIKE usage_event INCLUDING DEFAULTS INCLUDING IDENTITY);
+            ALTER TABLE bench_usage ADD COLUMN cost_usd numeric, ADD COLUMN cost_status text""";
 
     /** Synthetic per-token rates in 1e-12 USD (input, cached input, output), one per model; the last model is unpriced. */
     private static final long[][] RATES = {
@@ -319,21 +330,14 @@ final class QueriesScenario implements Scenario {
      */
     private static void postgresBaseline(BenchContext ctx, ScenarioResult result, ClickHouse ch, Reports.Query byUser,
                                          Reports.Query byDay, Map<String, Reports.Report> rawAnswers,
-                                         double worstRollup) throws SQLException, java.io.IOException {
+                                         double worstRollup) throws SQLException {
         BenchProgress progress = ctx.progress();
         try (PostgresDatabase pg = ctx.env().freshPostgres("queries_pg", false, 2);
              Connection c = pg.dataSource().getConnection()) {
             try (Statement st = c.createStatement()) {
                 st.execute("SET timezone = 'UTC'");
-                st.execute("""
-                        CREATE TABLE bench_usage (LIKE usage_event INCLUDING DEFAULTS INCLUDING IDENTITY);
-                        ALTER TABLE bench_usage ADD COLUMN cost_usd numeric, ADD COLUMN cost_status text""");
+                st.execute(BASELINE_TABLE);
             }
-            String columns = "event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id,"
-                    + " agent_db_id, model, provider, prompt_tokens, completion_tokens, total_tokens,"
-                    + " tool_use_prompt_tokens, thoughts_tokens, cached_tokens, cache_creation_tokens,"
-                    + " cache_creation_1h_tokens, audio_prompt_tokens, audio_completion_tokens, call_sequence, turn_id,"
-                    + " session_id, service_tier, cost_usd, cost_status";
             List<LocalDate> days = new ArrayList<>();
             for (Row r : ch.query("SELECT DISTINCT toDate(event_time) AS d FROM llm_usage ORDER BY d")) {
                 days.add(r.date("d"));
@@ -345,12 +349,7 @@ final class QueriesScenario implements Scenario {
                 long done = copied;
                 progress.step("PostgreSQL baseline: copying the same rows into a usage_event-like table",
                         () -> String.format(Locale.US, "%,d rows", done));
-                byte[] tsv = ch.queryTabSeparated("SELECT " + columns.replace("cost_status",
-                        "toString(cost_status) AS cost_status") + " FROM llm_usage WHERE toDate(event_time) = {d:Date}",
-                        Map.of("d", d.toString()));
-                long rows = copy.getCopyAPI().copyIn("COPY bench_usage (" + columns + ") FROM STDIN",
-                        new java.io.ByteArrayInputStream(tsv));
-                copied += rows;
+                copied += copyDay(ch, copy, d);
             }
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE INDEX ON bench_usage (event_time)");
@@ -412,6 +411,17 @@ final class QueriesScenario implements Scenario {
                     + " in a usage_event-like PostgreSQL table"));
             result.note("PostgreSQL answered with the same keys, counts and costs as ClickHouse");
         }
+    }
+
+    /**
+     * Copies one day of llm_usage into bench_usage (every column of usage_event plus the cost), read as RowBinary
+     * and written as PostgreSQL's COPY text; returns the rows copied.
+     */
+    static long copyDay(ClickHouse ch, PGConnection copy, LocalDate day) throws SQLException {
+        RowBinaryResult rows = ch.queryRowBinary("SELECT " + BASELINE_COLUMNS + " FROM llm_usage"
+                + " WHERE toDate(event_time) = {d:Date}", Map.of("d", day.toString()));
+        return PostgresCopyText.copyIn(copy.getCopyAPI(), "COPY bench_usage (" + BASELINE_COLUMNS + ") FROM STDIN",
+                rows);
     }
 
     private static List<String> pgAnswer(Connection c, String sql, Reports.Query q) throws SQLException {

@@ -505,17 +505,20 @@ final class RepriceScenario implements Scenario {
      * Seconds ClickHouse takes to produce every column a re-price needs of every event in the range, into nothing
      * ({@code FORMAT Null}): the engine's share of reading, whatever the client does after. {@code inOrder}: a query
      * per month in the table's sort order, as a run reads it (in chunks); else one query over the range, in no order.
+     * A {@code FORMAT Null} query returns no rows, so it runs as a statement; the bounds are the bench's own dates,
+     * written into the SQL as the {@code DateTime64(3, 'UTC')} values a parameter would bind.
      */
     private static double engineRead(ClickHouse ch, LocalDate from, LocalDate to, boolean inOrder) {
         String sql = "SELECT " + READ_COLUMNS + " FROM llm_usage"
-                + " WHERE event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}"
+                + " WHERE event_time >= toDateTime64('%s 00:00:00.000', 3, 'UTC')"
+                + " AND event_time < toDateTime64('%s 00:00:00.000', 3, 'UTC')"
                 + (inOrder ? " ORDER BY user_id, workspace_id, event_time, event_id SETTINGS max_threads = 1,"
                         + " max_block_size = 8192, read_in_order_use_buffering = 0" : "") + " FORMAT Null";
         long t = System.nanoTime();
         try {
             for (LocalDate d = from; !d.isAfter(to); d = inOrder ? d.withDayOfMonth(1).plusMonths(1) : to.plusDays(1)) {
                 LocalDate end = inOrder ? min(d.withDayOfMonth(1).plusMonths(1), to.plusDays(1)) : to.plusDays(1);
-                ch.queryTabSeparated(sql, Map.of("from", d + " 00:00:00.000", "to", end + " 00:00:00.000"));
+                ch.execute(sql.formatted(d, end));
             }
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(RepriceScenario.class).warn("FORMAT Null read not measured", e);

@@ -103,16 +103,6 @@ final class TimedClickHouse implements ClickHouse {
     }
 
     @Override
-    public byte[] queryTabSeparated(String sql, Map<String, String> params) {
-        long t0 = System.nanoTime();
-        try {
-            return delegate.queryTabSeparated(sql, params);
-        } finally {
-            add("reads", t0, 0);
-        }
-    }
-
-    @Override
     public RowBinaryResult queryRowBinary(String sql, Map<String, String> params) {
         long t0 = System.nanoTime();
         RowBinaryResult r = null;
