@@ -297,11 +297,6 @@ public final class Pricing implements AutoCloseable {
         return cache.reloadIfChanged();
     }
 
-    /** The snapshot pricing reads now (for the benchmark harness). */
-    PriceSnapshot snapshot() {
-        return cache.current();
-    }
-
     /** Models the current snapshot can price. */
     public int modelCount() {
         return cache.current().modelCount();

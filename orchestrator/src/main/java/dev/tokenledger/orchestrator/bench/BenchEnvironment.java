@@ -256,6 +256,16 @@ final class BenchEnvironment implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
+    /** The user the benchmark databases are reached as. */
+    String pgUser() {
+        return pgUser;
+    }
+
+    /** Its password, null for none (the embedded PostgreSQL). */
+    String pgPassword() {
+        return pgPassword;
+    }
+
     String jdbcUrl(String database) {
         Matcher m = JDBC_DATABASE.matcher(admin.jdbcUrl());
         if (!m.matches()) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.pricing.FeedSource;
 import dev.tokenledger.pricing.Pricing;
-import dev.tokenledger.pricing.PricingMicrobenchmarks;
 import dev.tokenledger.pricing.RefreshOutcome;
 import dev.tokenledger.pricing.RefreshResult;
 import java.io.IOException;
@@ -25,13 +24,15 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Pricing's costs: a full refresh of an empty price book from a local LiteLLM file (the bundled snapshot,
- * ~3,000 models), and per event the in-memory lookup and the full exact cost. Baselines: a naive refresh
- * (one INSERT per model) and the lookup a design without the in-memory cache would make, one PostgreSQL
- * query per event for the price row valid at its time.
+ * ~3,000 models), and per event the in-memory lookup and the full exact cost, measured with JMH
+ * ({@link PricingBenchmarks}, run by {@link Jmh}: ns/op with its error, best and worst iteration, bytes/op).
+ * Baselines: a naive refresh (one INSERT per model) and the lookup a design without the in-memory cache would
+ * make, one PostgreSQL query per event for the price row valid at its time.
  */
 final class PricingScenario implements Scenario {
     static final double TARGET_REFRESH_MS = 1_000;
@@ -72,30 +73,28 @@ final class PricingScenario implements Scenario {
         double[] naive = new double[runs];
         int models = 0;
         PostgresDatabase keep = null;
-        Pricing kept = null;
         try {
             for (int i = 0; i < runs; i++) {
                 progress.step("refresh into an empty book, run " + (i + 1) + " of " + runs);
                 PostgresDatabase db = ctx.env().freshPostgres("pricing_" + i, false, 4);
-                Pricing pricing = new Pricing(db.dataSource(), BenchEnvironment.noCacheCheck(ctx.env().base().pricing()),
-                        InstantSource.system());
-                long t0 = System.nanoTime();
-                RefreshResult r = pricing.refresh(new FeedSource.File(feed));
-                full[i] = (System.nanoTime() - t0) / 1e6;
-                if (r.outcome() != RefreshOutcome.APPLIED) {
-                    throw new IllegalStateException("the refresh was not applied: " + r.outcome() + " " + r.reason());
+                try (Pricing pricing = new Pricing(db.dataSource(),
+                        BenchEnvironment.noCacheCheck(ctx.env().base().pricing()), InstantSource.system())) {
+                    long t0 = System.nanoTime();
+                    RefreshResult r = pricing.refresh(new FeedSource.File(feed));
+                    full[i] = (System.nanoTime() - t0) / 1e6;
+                    if (r.outcome() != RefreshOutcome.APPLIED) {
+                        throw new IllegalStateException("the refresh was not applied: " + r.outcome() + " " + r.reason());
+                    }
+                    models = pricing.modelCount();
+                    t0 = System.nanoTime();
+                    pricing.refresh(new FeedSource.File(feed));
+                    unchanged[i] = (System.nanoTime() - t0) / 1e6;
                 }
-                models = pricing.modelCount();
-                t0 = System.nanoTime();
-                pricing.refresh(new FeedSource.File(feed));
-                unchanged[i] = (System.nanoTime() - t0) / 1e6;
                 progress.step("naive refresh (one INSERT per model), run " + (i + 1) + " of " + runs);
                 naive[i] = naiveRefresh(db, feed);
-                if (kept != null) {
-                    pricing.close();
+                if (keep != null) {
                     db.close();
                 } else {
-                    kept = pricing;
                     keep = db;
                 }
             }
@@ -115,17 +114,16 @@ final class PricingScenario implements Scenario {
             result.add(Figure.of("refresh_unchanged_ms", "refresh, same file again (nothing changed)", median(unchanged),
                     "ms", Figure.Better.LOWER).baseline(fullMs, "the full refresh"));
 
-            long now = Instant.now().toEpochMilli();
-            progress.step("lookup ns/op (warm-up, then timed rounds)");
-            PricingMicrobenchmarks.Result lookup = PricingMicrobenchmarks.lookup(kept, now, ctx.count(3, 5),
-                    ctx.count(3, 7), ctx.count(1_000_000, 5_000_000));
-            progress.step("full cost ns/op (warm-up, then timed rounds)");
-            PricingMicrobenchmarks.Result cost = PricingMicrobenchmarks.fullCost(kept, now, ctx.count(3, 5),
-                    ctx.count(3, 7), ctx.count(200_000, 1_000_000));
+            // The JMH benchmarks run in a JVM of their own: they open their own Pricing on the first run's book
+            // (refreshed from the bundled file above), named by these parameters (see PricingBenchmarks).
+            Map<String, String> book = Map.of("jdbcUrl", keep.jdbcUrl(), "user", ctx.env().pgUser(),
+                    "password", ctx.env().pgPassword() == null ? "" : ctx.env().pgPassword());
+            Jmh.Measured lookup = Jmh.run(ctx, "lookup ns/op (JMH)", PricingBenchmarks.class, "lookup", book);
+            Jmh.Measured cost = Jmh.run(ctx, "full cost ns/op (JMH)", PricingBenchmarks.class, "fullCost", book);
             progress.step("baseline: a PostgreSQL query per lookup");
             double queryNs = queryLookup(keep, ctx.count(300, 5_000));
-            result.detail("lookup", harness(lookup));
-            result.detail("full_cost", harness(cost));
+            result.detail("lookup", lookup.details());
+            result.detail("full_cost", cost.details());
             result.detail("query_lookup_ns", Math.round(queryNs));
             result.add(Figure.of("lookup_ns", "price lookup (name + window), in memory", lookup.nanosPerOp(), "ns",
                             Figure.Better.LOWER)
@@ -134,27 +132,13 @@ final class PricingScenario implements Scenario {
             result.add(Figure.of("full_cost_ns", "full exact cost (lookup + BigDecimal components)", cost.nanosPerOp(),
                     "ns", Figure.Better.LOWER).baseline(queryNs, "a PostgreSQL query per lookup (indexed, prepared)"));
             if (lookup.bytesPerOp() > 0.5) {
-                result.note(String.format(java.util.Locale.US, "lookup allocated %.1f bytes/op", lookup.bytesPerOp()));
+                result.note(String.format(Locale.US, "lookup allocated %.1f bytes/op", lookup.bytesPerOp()));
             }
         } finally {
-            if (kept != null) {
-                kept.close();
-            }
             if (keep != null) {
                 keep.close();
             }
         }
-    }
-
-    private static Map<String, Object> harness(PricingMicrobenchmarks.Result r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ns_per_op_median", Latencies.round(r.nanosPerOp()));
-        m.put("ns_per_op_best", Latencies.round(r.bestNanosPerOp()));
-        m.put("ns_per_op_worst", Latencies.round(r.worstNanosPerOp()));
-        m.put("bytes_per_op", Latencies.round(r.bytesPerOp()));
-        m.put("ops_per_round", r.operationsPerRound());
-        m.put("rounds", r.rounds());
-        return m;
     }
 
     /**

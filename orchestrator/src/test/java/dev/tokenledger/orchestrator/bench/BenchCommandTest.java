@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * CI's proof that {@code tokenledger bench} works: {@code bench --quick --scenario pricing} end to end, in a
  * JVM of its own (chDB allows one data path per process, and the command reads its configuration from the
- * environment), on a fresh home. Timings are never asserted, only that every figure is there.
+ * environment), on a fresh home. Timings are never asserted, only that every figure is there (the per-event ones
+ * from JMH, in forked JVMs of the same class path).
  */
 class BenchCommandTest {
 
@@ -60,6 +61,14 @@ class BenchCommandTest {
             assertThat(f.path("value").asDouble()).as(f.path("key").asText()).isPositive();
         });
         assertThat(keys).contains("refresh_ms", "lookup_ns", "full_cost_ns");
+        for (String jmh : List.of("lookup", "full_cost")) { // JMH's figures (PricingBenchmarks), never their values
+            JsonNode m = pricing.path("details").path(jmh);
+            assertThat(m.path("harness").asText()).as(jmh).startsWith("JMH ");
+            assertThat(m.path("ns_per_op").asDouble()).as(jmh).isPositive();
+            assertThat(m.path("ns_per_op_best").asDouble()).as(jmh).isPositive()
+                    .isLessThanOrEqualTo(m.path("ns_per_op_worst").asDouble());
+            assertThat(m.path("bytes_per_op").isNumber()).as(jmh + " bytes_per_op (JMH's GC profiler)").isTrue();
+        }
         assertThat(pricing.path("figures").get(0).path("ratio_vs_baseline").asDouble()).isPositive();
         assertThat(Files.list(home.resolve("data").resolve("bench")).toList())
                 .as("the run's files are cleaned up, chDB's empty data path aside")
