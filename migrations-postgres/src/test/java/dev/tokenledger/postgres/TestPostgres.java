@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TestPostgres {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final String TEMPLATE = "tl_template_" + ProcessHandle.current().pid();
+    private static final String DIRECTORY_PREFIX = "tokenledger-test-pg";
     private static Server server;
 
     private TestPostgres() {
@@ -81,13 +82,57 @@ public final class TestPostgres {
         System.out.println("[TestPostgres] Testcontainers path skipped: no Docker engine answers on this machine;"
                 + " using an embedded PostgreSQL 17 (zonky)");
         try {
-            Path dir = Files.createTempDirectory("tokenledger-test-pg");
+            sweepAbandonedDirectories();
+            Path dir = Files.createTempDirectory(DIRECTORY_PREFIX);
             EmbeddedPostgresServer embedded = EmbeddedPostgresServer.startOrAttach(dir);
-            Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
+            // Each test JVM's server holds about 1.3 GB of data: stop it and delete its directory on exit.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                embedded.close();
+                deleteTree(dir);
+            }));
             return new Server("jdbc:postgresql://localhost:" + embedded.port() + "/", "postgres", null,
                     "embedded PostgreSQL on port " + embedded.port());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Deletes the directories of test servers whose JVM died without its shutdown hook (killed, or a test run cut
+     * short): no live postmaster, and untouched for ten minutes (a JVM starting now has not written its pid yet).
+     */
+    private static void sweepAbandonedDirectories() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        java.time.Instant cutoff = java.time.Instant.now().minus(java.time.Duration.ofMinutes(10));
+        try (var dirs = Files.newDirectoryStream(tmp, DIRECTORY_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                if (Files.getLastModifiedTime(dir).toInstant().isBefore(cutoff) && !serverAlive(dir)) {
+                    deleteTree(dir);
+                }
+            }
+        } catch (IOException e) {
+            System.out.println("[TestPostgres] could not sweep old test server directories: " + e);
+        }
+    }
+
+    private static boolean serverAlive(Path dir) {
+        Path pidFile = dir.resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return false;
+            }
+            long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | RuntimeException e) {
+            return true; // unreadable: leave it alone
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.out.println("[TestPostgres] could not delete " + dir + ": " + e);
         }
     }
 
