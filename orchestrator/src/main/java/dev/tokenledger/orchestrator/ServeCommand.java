@@ -1,6 +1,5 @@
 package dev.tokenledger.orchestrator;
 
-import dev.tokenledger.orchestrator.http.HttpApi;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +15,6 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         LedgerConfig config = LedgerConfig.fromEnvironment();
-        HttpApi.requireCredentials(config.http()); // before starting anything
         Ledger ledger = Ledger.open(config, Ledger.Mode.SERVICE);
         Service service;
         try {

@@ -26,7 +26,7 @@ enum Setting {
     HTTP_PORT(Tier.ESSENTIAL, "TOKENLEDGER_HTTP_PORT", "8080", false,
             "Port of the HTTP API (`/v1/usage`, `/v1/reports/{by}`, `/healthz`, `/readyz`, `/metrics`, `/openapi.json`); 0 picks a free one."),
     API_KEYS(Tier.ESSENTIAL, "TOKENLEDGER_API_KEYS", "(none)", true,
-            "Comma-separated API keys (16 characters or more) accepted in `Authorization: Bearer <key>` or `X-Api-Key`; configured keys are always required. Without any, `serve` refuses to start unless `TOKENLEDGER_LOCAL_ONLY=true`."),
+            "Comma-separated admin API keys (16 characters or more, every scope, every workspace) accepted in `Authorization: Bearer <key>` or `X-Api-Key`; keys are always required once any exists. Keys with scopes and workspaces are made with `./tokenledger keys create` (kept in PostgreSQL, hashed). Without any key, `serve` refuses to start unless `TOKENLEDGER_LOCAL_ONLY=true`."),
     DASHBOARD_PORT(Tier.ESSENTIAL, "TOKENLEDGER_DASHBOARD_PORT", "8000", false, "Port of JobRunr's dashboard."),
     DASHBOARD_USER(Tier.ESSENTIAL, "TOKENLEDGER_DASHBOARD_USER", "admin", false, "Basic-auth user of JobRunr's dashboard."),
     DASHBOARD_PASSWORD(Tier.ESSENTIAL, "TOKENLEDGER_DASHBOARD_PASSWORD", "(none)", true,

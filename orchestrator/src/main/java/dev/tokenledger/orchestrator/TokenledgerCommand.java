@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
         description = "A durable, exactly-once, exactly-priced ledger of LLM usage.",
         subcommands = {DemoCommand.class, ServeCommand.class, ReportCommand.class, PricingCommand.class,
                 ReconcileCommand.class, RepriceCommand.class, ExplainCostCommand.class, DeadLettersCommand.class, InstallationCommand.class, RequeueFailedCommand.class,
+                KeysCommand.class,
                 MigrateCommand.class, HealthCommand.class,
                 dev.tokenledger.orchestrator.bench.BenchCommand.class})
 final class TokenledgerCommand implements Runnable {

@@ -1,6 +1,7 @@
 package dev.tokenledger.usage;
 
 import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.Identifiers;
 import dev.tokenledger.clickhouse.Row;
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * The analytical questions: what did usage cost, and in tokens, by user, workspace, model, agent or day.
@@ -62,10 +65,11 @@ public final class Reports {
 
     /**
      * One question. {@code workspace}, {@code user} and {@code model} narrow it when set; {@code asWritten} asks
-     * for the totals as written, before the corrections reprice runs appended (default: the current totals).
+     * for the totals as written, before the corrections reprice runs appended (default: the current totals);
+     * {@code withinWorkspaces}, when not empty, keeps the answer to those workspaces (what an API key may read).
      */
     public record Query(By by, LocalDate from, LocalDate to, String workspace, String user, String model, int limit,
-                        boolean asWritten) {
+                        boolean asWritten, Set<String> withinWorkspaces) {
         public Query {
             if (from.isAfter(to)) {
                 throw new IllegalArgumentException("--from (" + from + ") must not be after --to (" + to + ")");
@@ -73,6 +77,12 @@ public final class Reports {
             if (limit < 1 || limit > 10_000) {
                 throw new IllegalArgumentException("--limit must be between 1 and 10000, got " + limit);
             }
+            withinWorkspaces = Set.copyOf(withinWorkspaces);
+        }
+
+        public Query(By by, LocalDate from, LocalDate to, String workspace, String user, String model, int limit,
+                     boolean asWritten) {
+            this(by, from, to, workspace, user, model, limit, asWritten, Set.of());
         }
 
         /** The current totals (written usage plus its corrections). */
@@ -81,7 +91,12 @@ public final class Reports {
         }
 
         public Query asWritten(boolean asWritten) {
-            return new Query(by, from, to, workspace, user, model, limit, asWritten);
+            return new Query(by, from, to, workspace, user, model, limit, asWritten, withinWorkspaces);
+        }
+
+        /** This question, answered only from {@code workspaces} (empty: every workspace). */
+        public Query withinWorkspaces(Set<String> workspaces) {
+            return new Query(by, from, to, workspace, user, model, limit, asWritten, workspaces);
         }
     }
 
@@ -138,6 +153,7 @@ public final class Reports {
         params.put("limit", Integer.toString(q.limit()));
         StringBuilder filters = new StringBuilder();
         filter(filters, params, "workspace_id", "workspace", q.workspace());
+        within(filters, params, q.withinWorkspaces());
         filter(filters, params, "user_id", "user", q.user());
         filter(filters, params, "model", "model", q.model());
         String rawWhere = "event_time >= toDateTime64({from:Date}, 3, 'UTC')"
@@ -224,6 +240,15 @@ public final class Reports {
         }
     }
 
+    private static void within(StringBuilder where, Map<String, String> params, Set<String> workspaces) {
+        if (!workspaces.isEmpty()) {
+            StringJoiner list = new StringJoiner(",", "[", "]");
+            workspaces.stream().sorted().forEach(w -> list.add(Identifiers.stringLiteral(w)));
+            where.append(" AND workspace_id IN {within:Array(String)}");
+            params.put("within", list.toString());
+        }
+    }
+
     /** One day of one series (a model, a provider, a workspace...). */
     public record Point(LocalDate day, String series, long events, long totalTokens, BigDecimal costUsd) {
     }
@@ -243,6 +268,7 @@ public final class Reports {
         params.put("to", q.to().toString());
         StringBuilder where = new StringBuilder("day >= {from:Date} AND day <= {to:Date}");
         filter(where, params, "workspace_id", "workspace", q.workspace());
+        within(where, params, q.withinWorkspaces());
         filter(where, params, "user_id", "user", q.user());
         filter(where, params, "model", "model", q.model());
         String sql = """
@@ -278,14 +304,21 @@ public final class Reports {
 
     /** The pricing quality of {@code [from, to]} (UTC days), for one workspace or all (null). */
     public PricingQuality pricingQuality(LocalDate from, LocalDate to, String workspace) {
+        return pricingQuality(from, to, workspace, Set.of());
+    }
+
+    /** As {@link #pricingQuality(LocalDate, LocalDate, String)}, kept to {@code within} (empty: every workspace). */
+    public PricingQuality pricingQuality(LocalDate from, LocalDate to, String workspace, Set<String> within) {
         Map<String, String> params = new HashMap<>();
         params.put("from", from.toString());
         params.put("to", to.toString());
         StringBuilder range = new StringBuilder("event_time >= toDateTime64({from:Date}, 3, 'UTC')"
                 + " AND event_time < toDateTime64({to:Date} + 1, 3, 'UTC')");
         filter(range, params, "workspace_id", "workspace", workspace);
+        within(range, params, within);
         StringBuilder days = new StringBuilder("day >= {from:Date} AND day <= {to:Date}");
         filter(days, params, "workspace_id", "workspace", workspace);
+        within(days, params, within);
         Row totals = clickHouse.query("SELECT sum(events) AS events, sum(unpriced_events) AS unpriced FROM llm_usage_daily"
                 + " WHERE " + days, params).getFirst();
         // Each event as it stands now: its latest adjustment's status, reason and flags, else its written ones.

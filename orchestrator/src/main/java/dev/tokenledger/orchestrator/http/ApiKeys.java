@@ -2,67 +2,93 @@ package dev.tokenledger.orchestrator.http;
 
 import dev.tokenledger.orchestrator.ConfigException;
 import dev.tokenledger.orchestrator.LedgerConfig;
+import dev.tokenledger.orchestrator.keys.KeyRing;
+import dev.tokenledger.orchestrator.keys.Principal;
+import dev.tokenledger.orchestrator.keys.Scope;
 import io.javalin.http.Context;
 import io.javalin.http.Header;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
 
 /**
- * The API keys the service accepts, in {@code Authorization: Bearer <key>} or {@code X-Api-Key}, or from
- * a browser as the password of {@code Authorization: Basic} (the usage page at {@code /ui}).
+ * Reads the API key a request presents, in {@code Authorization: Bearer <key>} or {@code X-Api-Key}, or from a
+ * browser as the password of {@code Authorization: Basic} (the usage page at {@code /ui}), and asks the
+ * {@link KeyRing} who it is. Keys are never logged.
  *
- * <p>Only SHA-256 hashes are kept, and a presented key is compared with every one of them with
- * {@link MessageDigest#isEqual} (constant time, no early exit), so neither a key's length nor the
- * position of its first wrong character shows in the response time. Keys are never logged.
- *
- * <p>With no keys configured the API is open, which is allowed only when the operator declared the
- * machine local-only ({@code TOKENLEDGER_LOCAL_ONLY=true}); configured keys are always required.
+ * <p>With no key at all (none in {@code TOKENLEDGER_API_KEYS}, none stored) the API is open, which is allowed only
+ * when the operator declared the machine local-only ({@code TOKENLEDGER_LOCAL_ONLY=true}); once a key exists, keys
+ * are required.
  */
 final class ApiKeys {
     static final String HEADER = "X-Api-Key";
+    /** The context attribute the request's {@link Principal} is kept in. */
+    private static final String PRINCIPAL = "tokenledger.principal";
     private static final String BEARER = "Bearer ";
     private static final String BASIC = "Basic ";
 
-    private final List<byte[]> hashes;
+    private final KeyRing ring;
+    private final boolean localOnly;
 
-    private ApiKeys(List<byte[]> hashes) {
-        this.hashes = hashes;
+    private ApiKeys(KeyRing ring, boolean localOnly) {
+        this.ring = ring;
+        this.localOnly = localOnly;
     }
 
-    /** Throws {@link ConfigException} when there are no keys and the machine is not declared local-only. */
-    static ApiKeys of(LedgerConfig.Http http) {
-        if (http.apiKeys().isEmpty() && !http.localOnly()) {
-            throw new ConfigException("TOKENLEDGER_API_KEYS is not set: the HTTP API will not start without API"
-                    + " keys unless TOKENLEDGER_LOCAL_ONLY=true says this machine is local-only");
-        }
-        return new ApiKeys(http.apiKeys().stream().map(ApiKeys::sha256).toList());
+    /** Throws {@link ConfigException} when there is no key at all and the machine is not declared local-only. */
+    static ApiKeys of(LedgerConfig.Http http, KeyRing ring) {
+        HttpApi.requireCredentials(http, !ring.empty());
+        return new ApiKeys(ring, http.localOnly());
     }
 
-    /** True when no key is needed (none configured, local-only). */
+    /** True when no key is needed (none configured or stored, local-only). */
     boolean open() {
-        return hashes.isEmpty();
+        return localOnly && ring.empty();
     }
 
-    /** Lets the request through, or ends it with 401. */
-    void authenticate(Context ctx) {
+    /** Who the request is; ends it with 401 when it presents no valid key. */
+    Principal authenticate(Context ctx) {
         if (open()) {
-            return;
+            return Principal.OPEN;
         }
         String presented = presentedKey(ctx);
         if (presented == null) {
             throw unauthorized("an API key is required: send 'Authorization: Bearer <key>' or '" + HEADER + ": <key>'");
         }
-        byte[] hash = sha256(presented);
-        boolean match = false;
-        for (byte[] known : hashes) {
-            match |= MessageDigest.isEqual(known, hash);
+        return ring.authenticate(presented).orElseThrow(() -> unauthorized("the API key is not valid"));
+    }
+
+    /** Lets the request through when its key has the scope the route needs (ends it with 401 or 403). */
+    void admit(Context ctx, Scope needed) {
+        Principal principal = authenticate(ctx);
+        if (needed != null && !principal.may(needed)) {
+            throw new ApiException(403, ApiError.of("this API key ('" + principal.keyName() + "') lacks the scope '"
+                    + needed.wireName + "' that " + ctx.method() + " " + ctx.endpoints().matchedHttpEndpoint().path
+                    + " needs"));
         }
-        if (!match) {
-            throw unauthorized("the API key is not valid");
+        ctx.attribute(PRINCIPAL, principal);
+    }
+
+    /** The admitted request's principal. */
+    static Principal principal(Context ctx) {
+        Principal p = ctx.attribute(PRINCIPAL);
+        if (p == null) {
+            throw new IllegalStateException("no principal: the route was not admitted");
         }
+        return p;
+    }
+
+    /** 403 when the request's key may not touch {@code workspace}. */
+    static void requireWorkspace(Context ctx, String workspace, String verb) {
+        Principal p = principal(ctx);
+        if (!p.mayTouch(workspace)) {
+            throw forbiddenWorkspace(p, workspace, verb);
+        }
+    }
+
+    static ApiException forbiddenWorkspace(Principal p, String workspace, String verb) {
+        return new ApiException(403, ApiError.of("this API key ('" + p.keyName() + "') may not " + verb
+                + " workspace '" + EventFields.abbreviate(workspace) + "'"));
     }
 
     private static String presentedKey(Context ctx) {
@@ -92,13 +118,5 @@ final class ApiKeys {
 
     private static ApiException unauthorized(String message) {
         return new ApiException(401, ApiError.of(message));
-    }
-
-    private static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
     }
 }

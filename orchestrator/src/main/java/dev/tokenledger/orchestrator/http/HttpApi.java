@@ -1,9 +1,12 @@
 package dev.tokenledger.orchestrator.http;
 
 import dev.tokenledger.clickhouse.ClickHouseException;
+import dev.tokenledger.orchestrator.ConfigException;
 import dev.tokenledger.orchestrator.HealthChecks;
 import dev.tokenledger.orchestrator.Ledger;
 import dev.tokenledger.orchestrator.LedgerConfig;
+import dev.tokenledger.orchestrator.keys.ApiKeyStore;
+import dev.tokenledger.orchestrator.keys.KeyRing;
 import dev.tokenledger.usage.RecordFailedException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -26,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP API on Javalin: record usage, explain one event's cost, read reports, health, metrics and its own
  * OpenAPI description ({@code openapi.json}, kept in step with the routes by a test). Every route but {@code /healthz}
- * needs an API key unless the API runs open on a local-only machine (see {@link ApiKeys}); an open API
- * listens on 127.0.0.1 only.
+ * needs an API key with the scope its {@link Access} names, and answers only for the workspaces the key may touch,
+ * unless the API runs open on a local-only machine (see {@link ApiKeys}); an open API listens on 127.0.0.1 only.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -46,26 +49,53 @@ public final class HttpApi implements AutoCloseable {
 
     private final Javalin app;
     private final LedgerMetrics metrics;
+    private final KeyRing ring;
     private final List<Route> routes;
 
-    private HttpApi(Javalin app, LedgerMetrics metrics, List<Route> routes) {
+    private HttpApi(Javalin app, LedgerMetrics metrics, KeyRing ring, List<Route> routes) {
         this.app = app;
         this.metrics = metrics;
+        this.ring = ring;
         this.routes = routes;
+    }
+
+    /**
+     * The route's access; a route registered without one needs an admin key (a route someone forgets to classify
+     * stays closed rather than open to every key).
+     */
+    private static Access access(Context ctx) {
+        for (var role : ctx.routeRoles()) {
+            if (role instanceof Access a) {
+                return a;
+            }
+        }
+        return Access.ADMIN;
     }
 
     /**
      * Throws {@link dev.tokenledger.orchestrator.ConfigException} when the API would run without keys on
      * a machine not declared local-only; {@code serve} asks before it starts anything else.
      */
-    public static void requireCredentials(LedgerConfig.Http config) {
-        ApiKeys.of(config);
+    public static void requireCredentials(LedgerConfig.Http config, boolean storedKeys) {
+        if (config.apiKeys().isEmpty() && !storedKeys && !config.localOnly()) {
+            throw new ConfigException("TOKENLEDGER_API_KEYS is not set and no key is stored: the HTTP API will not"
+                    + " start without API keys (create one with ./tokenledger keys create) unless"
+                    + " TOKENLEDGER_LOCAL_ONLY=true says this machine is local-only");
+        }
     }
 
     /** Starts serving on {@code TOKENLEDGER_HTTP_PORT} (0: any free port). */
     public static HttpApi start(Ledger ledger) {
         LedgerConfig.Http config = ledger.config().http();
-        ApiKeys keys = ApiKeys.of(config);
+        KeyRing ring = new KeyRing(config.apiKeys(), new ApiKeyStore(ledger.postgres().dataSource(), ledger.clock()),
+                ledger.clock());
+        ApiKeys keys;
+        try {
+            keys = ApiKeys.of(config, ring);
+        } catch (RuntimeException e) {
+            ring.close();
+            throw e;
+        }
         String host = keys.open() ? "127.0.0.1" : "0.0.0.0";
         byte[] openApi = resource("/openapi.json");
         byte[] uiPage = resource("/ui/index.html");
@@ -99,24 +129,28 @@ public final class HttpApi implements AutoCloseable {
             });
 
             c.routes.beforeMatched(ctx -> {
-                if (!ctx.routeRoles().contains(Access.OPEN)) {
-                    keys.authenticate(ctx);
+                Access access = access(ctx);
+                if (access != Access.OPEN) {
+                    keys.admit(ctx, access.scope);
                 }
             });
             c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
-            c.routes.post("/v1/usage", usage::handle);
-            c.routes.get("/v1/usage/{event_id}", costs::handle);
-            c.routes.get("/v1/reports/timeseries", reports::timeSeries);
-            c.routes.get("/v1/reports/pricing", reports::pricing);
-            c.routes.get("/v1/reports/{by}", reports::handle);
-            c.routes.get("/v1/meta", ctx -> ctx.json(meta));
-            c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage));
-            c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript));
-            c.routes.get("/ui/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(uiStyle));
+            c.routes.post("/v1/usage", usage::handle, Access.USAGE_WRITE);
+            c.routes.get("/v1/usage/{event_id}", costs::handle, Access.REPORTS_READ);
+            c.routes.get("/v1/reports/timeseries", reports::timeSeries, Access.REPORTS_READ);
+            c.routes.get("/v1/reports/pricing", reports::pricing, Access.REPORTS_READ);
+            c.routes.get("/v1/reports/{by}", reports::handle, Access.REPORTS_READ);
+            c.routes.get("/v1/meta", ctx -> ctx.json(meta), Access.ANY_KEY);
+            c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage), Access.REPORTS_READ);
+            c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript),
+                    Access.REPORTS_READ);
+            c.routes.get("/ui/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(uiStyle),
+                    Access.REPORTS_READ);
             c.routes.get("/healthz", health::live, Access.OPEN);
-            c.routes.get("/readyz", health::ready);
-            c.routes.get("/metrics", ctx -> ctx.contentType(LedgerMetrics.CONTENT_TYPE).result(metrics.scrape()));
-            c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            c.routes.get("/readyz", health::ready, Access.ANY_KEY);
+            c.routes.get("/metrics", ctx -> ctx.contentType(LedgerMetrics.CONTENT_TYPE).result(metrics.scrape()),
+                    Access.ADMIN);
+            c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi), Access.ANY_KEY);
 
             c.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.status == 401) {
@@ -150,9 +184,10 @@ public final class HttpApi implements AutoCloseable {
             app.start();
         } catch (RuntimeException e) {
             metrics.close();
+            ring.close();
             throw e;
         }
-        HttpApi api = new HttpApi(app, metrics, List.copyOf(routes));
+        HttpApi api = new HttpApi(app, metrics, ring, List.copyOf(routes));
         LOG.info("HTTP API on {} ({})", api.url(), keys.open() ? "open: local-only, no API keys" : "API key required");
         return api;
     }
@@ -191,5 +226,6 @@ public final class HttpApi implements AutoCloseable {
     public void close() {
         app.stop();
         metrics.close();
+        ring.close();
     }
 }

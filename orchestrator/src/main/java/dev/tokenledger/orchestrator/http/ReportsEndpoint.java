@@ -43,7 +43,7 @@ final class ReportsEndpoint {
         }
         int limit = limit(ctx);
         Reports.Query query = new Reports.Query(by, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
-                ctx.queryParam("model"), limit, asWritten(ctx));
+                ctx.queryParam("model"), limit, asWritten(ctx), readable(ctx));
         ctx.json(ReportJson.of(reports.run(query)));
     }
 
@@ -58,7 +58,7 @@ final class ReportsEndpoint {
             throw ApiException.badParameter("from", "(" + from + ") must not be after 'to' (" + to + ")");
         }
         Reports.Query query = new Reports.Query(series, from, to, ctx.queryParam("workspace"), ctx.queryParam("user"),
-                ctx.queryParam("model"), 1);
+                ctx.queryParam("model"), 1, false, readable(ctx));
         Reports.TimeSeries result;
         try {
             result = reports.timeSeries(query, series);
@@ -81,7 +81,19 @@ final class ReportsEndpoint {
             throw ApiException.badParameter("from", "(" + from + ") must not be after 'to' (" + to + ")");
         }
         String workspace = ctx.queryParam("workspace");
-        ctx.json(PricingResponse.of(from, to, workspace, reports.pricingQuality(from, to, workspace)));
+        ctx.json(PricingResponse.of(from, to, workspace, reports.pricingQuality(from, to, workspace, readable(ctx))));
+    }
+
+    /**
+     * The workspaces the request's key may read (empty: every one); a key asking for a workspace it may not read
+     * gets a 403 naming it, one limited to some workspaces sees only theirs in every answer.
+     */
+    private static Set<String> readable(Context ctx) {
+        String asked = ctx.queryParam("workspace");
+        if (asked != null && !asked.isBlank()) {
+            ApiKeys.requireWorkspace(ctx, asked, "read");
+        }
+        return ApiKeys.principal(ctx).workspaces();
     }
 
     static final Set<String> PRICING_PARAMETERS = Set.of("from", "to", "workspace");

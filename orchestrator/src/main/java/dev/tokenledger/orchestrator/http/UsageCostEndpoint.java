@@ -24,7 +24,10 @@ final class UsageCostEndpoint {
             throw ApiException.badParameter("event_id", "must be a UUID (8-4-4-4-12 hex digits), got '"
                     + EventFields.abbreviate(value) + "'");
         }
-        CostExplanationJson found = repricer.explain(eventId).map(CostExplanationJson::of)
+        // An event of a workspace the key may not read is answered as absent: its existence is not the key's business.
+        CostExplanationJson found = repricer.explain(eventId)
+                .filter(x -> ApiKeys.principal(ctx).mayTouch(String.valueOf(x.event().get("workspace_id"))))
+                .map(CostExplanationJson::of)
                 .orElseThrow(() -> new ApiException(404, ApiError.of(CostExplanationJson.notFound(eventId))));
         ctx.json(found);
     }

@@ -1,6 +1,8 @@
 package dev.tokenledger.orchestrator.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenledger.orchestrator.keys.Principal;
+import dev.tokenledger.usage.FieldError;
 import dev.tokenledger.usage.RecordResult;
 import dev.tokenledger.usage.UsageEvent;
 import dev.tokenledger.usage.UsageRecorder;
@@ -26,7 +28,9 @@ final class UsageEndpoint {
 
     void handle(Context ctx) {
         List<JsonNode> elements = UsageBody.elements(body(ctx), ApiJson.MAPPER);
-        List<UsageEventReader.Read> reads = elements.stream().map(UsageEventReader::read).toList();
+        Principal principal = ApiKeys.principal(ctx);
+        List<UsageEventReader.Read> reads = elements.stream().map(UsageEventReader::read)
+                .map(r -> writable(r, principal)).toList();
         List<UsageEvent> good = new ArrayList<>(reads.size());
         reads.forEach(r -> {
             if (r.event() != null) {
@@ -42,7 +46,24 @@ final class UsageEndpoint {
         }
         metrics.countHttp(results);
         UsageResponse response = UsageResponse.of(results);
-        ctx.status(response.status()).json(response);
+        boolean forbidden = response.accepted() + response.duplicate() == 0
+                && reads.stream().anyMatch(r -> r.errors().stream().anyMatch(e -> e.problem().startsWith(MAY_NOT)));
+        ctx.status(forbidden ? 403 : response.status()).json(response);
+    }
+
+    private static final String MAY_NOT = "this API key may not write workspace";
+
+    /**
+     * An event for a workspace the key may not write is refused alone, naming the workspace; the rest of the body is
+     * handled as usual (a body refused whole for it is a 403).
+     */
+    private static UsageEventReader.Read writable(UsageEventReader.Read read, Principal principal) {
+        UsageEvent e = read.event();
+        if (e == null || principal.mayTouch(e.workspaceId())) {
+            return read;
+        }
+        return new UsageEventReader.Read(null, e.eventId(), List.of(new FieldError("workspace_id", MAY_NOT + " '"
+                + EventFields.abbreviate(e.workspaceId()) + "' (key '" + principal.keyName() + "')")));
     }
 
     private byte[] body(Context ctx) {
