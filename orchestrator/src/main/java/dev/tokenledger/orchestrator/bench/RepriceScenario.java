@@ -8,7 +8,9 @@ import dev.tokenledger.pricing.PricedCost;
 import dev.tokenledger.pricing.Pricing;
 import dev.tokenledger.pricing.ServiceTier;
 import dev.tokenledger.pricing.TokenUsage;
+import org.jobrunr.jobs.mappers.JobMapper;
 import org.jobrunr.storage.InMemoryStorageProvider;
+import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
 import dev.tokenledger.usage.EventCost;
 import dev.tokenledger.usage.EventPricer;
 import dev.tokenledger.usage.TokenLedger;
@@ -121,9 +123,11 @@ final class RepriceScenario implements Scenario {
             // checks), whatever the repricer's reads look like. Its jobs go to a JobRunr storage in memory that no
             // server reads: the runs run here, in this thread, not in the ledger's workers.
             TimedClickHouse timed = new TimedClickHouse(ch);
+            InMemoryStorageProvider unread = new InMemoryStorageProvider();
+            unread.setJobMapper(new JobMapper(new JacksonJsonMapper()));
             TokenLedger timedLedger = TokenLedger.builder().postgres(ledger.postgres().dataSource()).clickHouse(timed)
                     .clock(ledger.clock()).writer(ledger.config().writer().withBackPricing(false))
-                    .hostJobRunr(new InMemoryStorageProvider()).migrate(false).bundledPrices(false).build();
+                    .hostJobRunr(unread).migrate(false).bundledPrices(false).build();
             Repricer repricer = timedLedger.repricer();
             RepriceRequest request = new RepriceRequest(from, to, List.of(), false, null,
                     "bench: written at synthetic rates, re-priced at the book's", "bench");
