@@ -58,7 +58,7 @@ enum Setting {
     RECORD_BUFFER(Tier.RARE, "TOKENLEDGER_RECORD_BUFFER", "200000", false, "Events that may wait for a group commit (`recordAsync()` back-pressure beyond it)."),
     COMMIT_THREADS(Tier.RARE, "TOKENLEDGER_COMMIT_THREADS", "2", false, "Threads committing groups of events in parallel."),
     MAX_BODY_BYTES(Tier.RARE, "TOKENLEDGER_MAX_BODY_BYTES", "10485760", false,
-            "Largest accepted `POST /v1/usage` body; a bigger one is answered 413."),
+            "Largest accepted `POST /v1/usage` or `POST /v1/traces` body (for gzip, also once inflated); a bigger one is answered 413."),
     PG_POOL_SIZE(Tier.RARE, "TOKENLEDGER_PG_POOL_SIZE", "24", false, "HikariCP pool size (at least 2 × workers + commit threads + 4: a `usage_write` job holds one connection for its month locks)."),
     PG_CONNECT_TIMEOUT(Tier.RARE, "TOKENLEDGER_PG_CONNECT_TIMEOUT", "5s", false, "How long a caller waits for a PostgreSQL connection."),
     CLICKHOUSE_SOCKET_TIMEOUT(Tier.RARE, "TOKENLEDGER_CLICKHOUSE_SOCKET_TIMEOUT", "30s", false,

@@ -26,12 +26,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmark the ledger end to end on fresh databases (embedded defaults, or the servers in "
                 + "TOKENLEDGER_PG_URL / TOKENLEDGER_CLICKHOUSE_URL), each figure against a baseline measured in "
-                + "the same run. Scenarios: throughput, record-latency, freshness, catch-up, queries, integrity, reprice, pricing.",
+                + "the same run. Scenarios: throughput, record-latency, freshness, catch-up, queries, integrity, reprice, pricing, otlp.",
                 "The exit code is 0 when every scenario ran; targets are reported, not enforced."})
 public final class BenchCommand implements Callable<Integer> {
     static final List<Scenario> SCENARIOS = List.of(new ThroughputScenario(), new RecordLatencyScenario(),
             new FreshnessScenario(), new CatchUpScenario(), new QueriesScenario(), new IntegrityScenario(),
-            new RepriceScenario(), new PricingScenario());
+            new RepriceScenario(), new PricingScenario(), new OtlpIngestScenario());
 
     @Spec
     CommandSpec spec;

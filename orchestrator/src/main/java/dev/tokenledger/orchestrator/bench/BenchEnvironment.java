@@ -151,6 +151,16 @@ final class BenchEnvironment implements AutoCloseable {
         return Ledger.open(freshLedgerConfig(scenario), mode);
     }
 
+    /** As {@link #openLedger(String, Ledger.Mode)}, serving the HTTP API with {@code http} (a scenario that drives it). */
+    Ledger openLedger(String scenario, Ledger.Mode mode, LedgerConfig.Http http) {
+        if (mode == Ledger.Mode.SERVICE) {
+            throw new IllegalArgumentException("benchmarks run without the dashboard: use CLIENT or WORKER");
+        }
+        LedgerConfig c = freshLedgerConfig(scenario);
+        return Ledger.open(new LedgerConfig(c.home(), c.postgres(), c.clickHouseServer(), c.clickHouseDatabase(), http,
+                c.dashboard(), c.pricing(), c.recorder(), c.writer(), c.workers(), c.jobRunrPoll()), mode);
+    }
+
     /** A pool on a fresh, migrated PostgreSQL database; with an empty price book unless {@code priced}. */
     PostgresDatabase freshPostgres(String name, boolean priced, int poolSize) {
         String database = databaseName(name);

@@ -86,6 +86,15 @@ final class ApiKeys {
         }
     }
 
+    /** Why {@code principal} may not write an event of {@code workspace}, or empty when it may. */
+    static java.util.Optional<String> writeRefusal(Principal principal, String workspace) {
+        return principal.mayTouch(workspace) ? java.util.Optional.empty() : java.util.Optional.of(MAY_NOT_WRITE + " '"
+                + EventFields.abbreviate(workspace) + "' (key '" + principal.keyName() + "')");
+    }
+
+    /** How every refusal of an event for a workspace begins (a body refused whole for it is a 403). */
+    static final String MAY_NOT_WRITE = "this API key may not write workspace";
+
     static ApiException forbiddenWorkspace(Principal p, String workspace, String verb) {
         return new ApiException(403, ApiError.of("this API key ('" + p.keyName() + "') may not " + verb
                 + " workspace '" + EventFields.abbreviate(workspace) + "'"));

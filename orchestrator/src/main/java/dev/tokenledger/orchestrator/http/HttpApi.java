@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API on Javalin: record usage, explain one event's cost, read reports, health, metrics and its own
+ * The HTTP API on Javalin: record usage (as events, or as OpenTelemetry GenAI spans over OTLP/HTTP), explain one
+ * event's cost, read reports, health, metrics and its own
  * OpenAPI description ({@code openapi.json}, kept in step with the routes by a test). Every route but {@code /healthz}
  * needs an API key with the scope its {@link Access} names, and answers only for the workspaces the key may touch,
  * unless the API runs open on a local-only machine (see {@link ApiKeys}); an open API listens on 127.0.0.1 only.
@@ -104,6 +105,11 @@ public final class HttpApi implements AutoCloseable {
         Meta meta = new Meta(VERSION, ledger.config().dashboard().port());
         LedgerMetrics metrics = new LedgerMetrics(ledger);
         UsageEndpoint usage = new UsageEndpoint(ledger.recorder(), metrics, config.maxBodyBytes());
+        // A span that names no workspace takes its key's, when the key may write exactly one; a span for a workspace
+        // the key may not write is refused alone, as an event of POST /v1/usage is.
+        TracesEndpoint traces = new TracesEndpoint(ledger.recorder(), metrics, config.maxBodyBytes(),
+                ctx -> ApiKeys.principal(ctx).onlyWorkspace(),
+                (ctx, event) -> ApiKeys.writeRefusal(ApiKeys.principal(ctx), event.workspaceId()));
         ReportsEndpoint reports = new ReportsEndpoint(ledger.reports());
         UsageCostEndpoint costs = new UsageCostEndpoint(ledger.repricer());
         HealthEndpoints health = new HealthEndpoints(new HealthChecks(ledger, ledger.clock()));
@@ -136,6 +142,7 @@ public final class HttpApi implements AutoCloseable {
             });
             c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
             c.routes.post("/v1/usage", usage::handle, Access.USAGE_WRITE);
+            c.routes.post("/v1/traces", traces::handle, Access.USAGE_WRITE);
             c.routes.get("/v1/usage/{event_id}", costs::handle, Access.REPORTS_READ);
             c.routes.get("/v1/reports/timeseries", reports::timeSeries, Access.REPORTS_READ);
             c.routes.get("/v1/reports/pricing", reports::pricing, Access.REPORTS_READ);
@@ -160,6 +167,8 @@ public final class HttpApi implements AutoCloseable {
                 }
                 ctx.status(e.status).json(e.body);
             });
+            // OTLP answers its errors with a google.rpc.Status in the request's encoding (see OtlpException).
+            c.routes.exception(OtlpException.class, (e, ctx) -> e.answer(ctx));
             c.routes.exception(HttpResponseException.class, (e, ctx) ->
                     ctx.status(e.getStatus()).json(ApiError.of(e.getMessage())));
             c.routes.exception(RecordFailedException.class, (e, ctx) ->

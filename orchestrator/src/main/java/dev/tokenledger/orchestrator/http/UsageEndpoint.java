@@ -47,11 +47,10 @@ final class UsageEndpoint {
         metrics.countHttp(results);
         UsageResponse response = UsageResponse.of(results);
         boolean forbidden = response.accepted() + response.duplicate() == 0
-                && reads.stream().anyMatch(r -> r.errors().stream().anyMatch(e -> e.problem().startsWith(MAY_NOT)));
+                && reads.stream().anyMatch(r -> r.errors().stream().anyMatch(e -> e.problem().startsWith(
+                        ApiKeys.MAY_NOT_WRITE)));
         ctx.status(forbidden ? 403 : response.status()).json(response);
     }
-
-    private static final String MAY_NOT = "this API key may not write workspace";
 
     /**
      * An event for a workspace the key may not write is refused alone, naming the workspace; the rest of the body is
@@ -59,11 +58,9 @@ final class UsageEndpoint {
      */
     private static UsageEventReader.Read writable(UsageEventReader.Read read, Principal principal) {
         UsageEvent e = read.event();
-        if (e == null || principal.mayTouch(e.workspaceId())) {
-            return read;
-        }
-        return new UsageEventReader.Read(null, e.eventId(), List.of(new FieldError("workspace_id", MAY_NOT + " '"
-                + EventFields.abbreviate(e.workspaceId()) + "' (key '" + principal.keyName() + "')")));
+        return e == null ? read : ApiKeys.writeRefusal(principal, e.workspaceId())
+                .map(why -> new UsageEventReader.Read(null, e.eventId(), List.of(new FieldError("workspace_id", why))))
+                .orElse(read);
     }
 
     private byte[] body(Context ctx) {

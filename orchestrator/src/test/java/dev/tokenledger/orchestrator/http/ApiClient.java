@@ -38,6 +38,13 @@ final class ApiClient {
         }
     }
 
+    /** An answer whose body is kept as bytes (binary protobuf). */
+    record Bytes(int status, byte[] body, HttpHeaders headers) {
+        String text() {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     Reply post(String path, String body) {
         return send(request(path).POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json"));
@@ -57,6 +64,18 @@ final class ApiClient {
             b.header("Authorization", "Bearer " + key);
         }
         return b;
+    }
+
+    Bytes sendForBytes(HttpRequest.Builder request) {
+        try {
+            HttpResponse<byte[]> r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Bytes(r.statusCode(), r.body(), r.headers());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     Reply send(HttpRequest.Builder request) {

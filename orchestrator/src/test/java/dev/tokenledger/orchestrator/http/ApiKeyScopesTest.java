@@ -65,6 +65,7 @@ class ApiKeyScopesTest {
         // The routes and the scope each needs; a route added without a row here fails this test.
         Map<String, Scope> needs = new java.util.HashMap<>();
         needs.put("POST /v1/usage", Scope.USAGE_WRITE);
+        needs.put("POST /v1/traces", Scope.USAGE_WRITE);
         needs.put("GET /v1/usage/{event_id}", Scope.REPORTS_READ);
         needs.put("GET /v1/reports/timeseries", Scope.REPORTS_READ);
         needs.put("GET /v1/reports/pricing", Scope.REPORTS_READ);
