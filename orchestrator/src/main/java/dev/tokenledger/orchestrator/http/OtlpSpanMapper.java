@@ -53,6 +53,8 @@ final class OtlpSpanMapper {
     static final List<String> MODEL = List.of("gen_ai.response.model", "gen_ai.request.model");
     static final List<String> PROVIDER = List.of("gen_ai.provider.name", "gen_ai.system");
     static final List<String> USER = List.of("user.id", "enduser.id");
+    /** The user of a span that names none. */
+    static final String UNKNOWN_USER = "(unknown)";
     static final List<String> AGENT = List.of("gen_ai.agent.id", "gen_ai.agent.name");
     static final List<String> TIER = List.of("openai.response.service_tier", "openai.request.service_tier");
 
@@ -198,7 +200,9 @@ final class OtlpSpanMapper {
         }
         String user = a.text(USER);
         if (user == null) {
-            a.problem("no user: set " + USER.getFirst() + " (or " + USER.get(1) + ") on the span or its resource");
+            // Most instrumentations set no user: the call still cost money, so it is recorded for a user that says so
+            // (reports show it) rather than refused.
+            user = UNKNOWN_USER;
         }
         String provider = a.spanText(PROVIDER);
         String conversation = a.text("gen_ai.conversation.id");

@@ -193,12 +193,17 @@ class OtlpSpanMapperTest {
     }
 
     @Test
-    void aSpanWithoutUserOrModelIsRefusedNamingWhatIsMissing() {
+    void aSpanWithoutModelIsRefusedNamingItAndOneWithoutUserIsRecordedForTheUnknownUser() {
         Outcome o = map(span("chat", text("gen_ai.operation.name", "chat"), number("gen_ai.usage.input_tokens", 10),
                 number("gen_ai.usage.output_tokens", 2)));
         assertThat(o.kind()).isEqualTo(Kind.REFUSED);
-        assertThat(o.reason()).contains("gen_ai.response.model (or gen_ai.request.model) is required")
-                .contains("no user: set user.id (or enduser.id)");
+        assertThat(o.reason()).isEqualTo("gen_ai.response.model (or gen_ai.request.model) is required: the model prices"
+                + " the call");
+
+        Outcome noUser = map(span("chat", text("gen_ai.operation.name", "chat"), text("gen_ai.request.model", "gpt-4o"),
+                number("gen_ai.usage.input_tokens", 10), number("gen_ai.usage.output_tokens", 2)));
+        assertThat(noUser.kind()).as(String.valueOf(noUser.reason())).isEqualTo(Kind.COUNTED);
+        assertThat(noUser.event().userId()).isEqualTo(OtlpSpanMapper.UNKNOWN_USER);
     }
 
     @Test

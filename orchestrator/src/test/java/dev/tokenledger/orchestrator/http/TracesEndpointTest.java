@@ -69,6 +69,7 @@ class TracesEndpointTest {
                 text("gen_ai.request.model", "text-embedding-3-small"), OtlpSpans.number("gen_ai.usage.input_tokens", 90),
                 text("user.id", "u-17")).build();
         Span noUser = OtlpSpans.chat("gpt-4o", 10, 0, 5).removeAttributes(6).build();
+        Span noModel = OtlpSpans.chat("gpt-4o", 10, 0, 5).removeAttributes(2).build();
         Span agent = OtlpSpans.chat("gpt-4o", 5000, 0, 900).setAttributes(0, text("gen_ai.operation.name",
                 "invoke_agent")).build();
         Span tool = OtlpSpans.span("execute_tool lookup", text("gen_ai.operation.name", "execute_tool")).build();
@@ -76,8 +77,8 @@ class TracesEndpointTest {
         Span forbidden = OtlpSpans.chat("gpt-4o", 10, 0, 5).addAttributes(text(OtlpSpanMapper.WORKSPACE_ATTRIBUTE,
                 FORBIDDEN)).build();
 
-        ApiClient.Bytes reply = OtlpSpans.postProtobuf(bound, OtlpSpans.request(ws, good, embedding, noUser, agent, tool,
-                http, forbidden).toByteArray());
+        ApiClient.Bytes reply = OtlpSpans.postProtobuf(bound, OtlpSpans.request(ws, good, embedding, noUser, noModel, agent,
+                tool, http, forbidden).toByteArray());
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.headers().firstValue("Content-Type")).hasValueSatisfying(v ->
@@ -87,11 +88,13 @@ class TracesEndpointTest {
         assertThat(response.getPartialSuccess().getRejectedSpans()).as("skipped and ignored spans are not refused")
                 .isEqualTo(2);
         assertThat(response.getPartialSuccess().getErrorMessage()).startsWith("2 spans refused: ")
-                .contains("span " + OtlpSpanMapper.spanRef(noUser) + ": no user: set user.id")
+                .contains("span " + OtlpSpanMapper.spanRef(noModel) + ": gen_ai.response.model (or"
+                        + " gen_ai.request.model) is required")
                 .contains("this API key may not write workspace '" + FORBIDDEN + "' (key 'otlp-bound')");
         assertThat(stored(good)).isTrue();
         assertThat(stored(embedding)).isTrue();
-        for (Span s : List.of(noUser, agent, tool, http, forbidden)) {
+        assertThat(stored(noUser)).as("a span without a user is recorded for the unknown user").isTrue();
+        for (Span s : List.of(noModel, agent, tool, http, forbidden)) {
             assertThat(stored(s)).as(s.getName()).isFalse();
         }
     }
