@@ -161,6 +161,13 @@ final class BatchStore {
                 .execute();
     }
 
+    /** Whether any of these events was erased (a batch's rows in memory may hold erased events; PostgreSQL's do not). */
+    boolean anyErased(List<StoredEvent> rows) {
+        UUID[] ids = rows.stream().map(StoredEvent::eventId).toArray(UUID[]::new);
+        return db.fetchExists(DSL.selectOne().from(DSL.table(DSL.name("usage_erased_event")))
+                .where(DSL.condition("event_id = ANY(?::uuid[])", (Object) ids)));
+    }
+
     Set<UUID> deadLetters(long batchId) {
         return new HashSet<>(db.select(USAGE_DEAD_LETTER.EVENT_ID).from(USAGE_DEAD_LETTER)
                 .where(USAGE_DEAD_LETTER.BATCH_ID.eq(batchId)).fetch(USAGE_DEAD_LETTER.EVENT_ID));

@@ -208,6 +208,9 @@ final class BatchWriter {
     private BatchTally writeToClickHouse(UsageBatchRecord batch, int previousAttempts) {
         long batchId = batch.getBatchId();
         List<BatchStore.StoredEvent> rows = fromMemory(batch);
+        if (rows != null && store.anyErased(rows)) {
+            rows = null; // an erasure removed some of them from usage_event after this process recorded them
+        }
         if (rows == null) {
             rows = store.events(batch);
             fromPostgres.increment();

@@ -37,22 +37,34 @@ final class EventInsert {
                                  ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int4[], ?::text[], ?::text[],
                                  ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::numeric[],
                                  ?::numeric[], ?::numeric[], ?::numeric[], ?::text[])
+                 AS u (event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id,
+                       agent_db_id, model, provider, prompt_tokens, completion_tokens, total_tokens,
+                       tool_use_prompt_tokens, thoughts_tokens, cached_tokens, cache_creation_tokens,
+                       cache_creation_1h_tokens, audio_prompt_tokens, audio_completion_tokens,
+                       call_sequence, turn_id, session_id, service_tier, image_prompt_tokens,
+                       image_completion_tokens, web_search_requests, input_images, output_images,
+                       input_audio_seconds, input_video_seconds, output_audio_seconds,
+                       output_video_seconds, inference_geo)
+            WHERE NOT EXISTS (SELECT 1 FROM usage_erased_event x WHERE x.event_id = u.event_id)
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id, tx_id, seq""";
 
     private EventInsert() {
     }
 
-    /** What an insert did: the ids that were new, and the drain key each new row got. */
-    record Inserted(Set<UUID> ids, Map<RecentEvents.Key, UsageEvent> rows) {
+    /**
+     * What an insert did: the ids that were new, the drain key each new row got, and the ids refused because their
+     * event was erased (usage_erased_event; the rest of the ids not new are duplicates).
+     */
+    record Inserted(Set<UUID> ids, Map<RecentEvents.Key, UsageEvent> rows, Set<UUID> erased) {
     }
 
     /**
      * Runs on {@code connection} as it is: inside the caller's transaction, or, in autocommit mode, as a
      * transaction of its own that PostgreSQL has committed when this returns. Ids must be distinct.
      */
-    static Set<UUID> insert(Connection connection, List<UsageEvent> events) throws SQLException {
-        return insertRows(connection, events).ids();
+    static Inserted insert(Connection connection, List<UsageEvent> events) throws SQLException {
+        return insertRows(connection, events);
     }
 
     static Inserted insertRows(Connection connection, List<UsageEvent> events) throws SQLException {
@@ -175,6 +187,28 @@ final class EventInsert {
                 }
             }
         }
-        return new Inserted(inserted, rows);
+        Set<UUID> erased = Set.of();
+        if (inserted.size() < n) {
+            // Not new: a duplicate, or an erased event sent again (rare: one more look-up only then).
+            List<UUID> notNew = new java.util.ArrayList<>(n - inserted.size());
+            for (UUID id : eventId) {
+                if (!inserted.contains(id)) {
+                    notNew.add(id);
+                }
+            }
+            try (PreparedStatement ps = connection.prepareStatement(
+                    "SELECT event_id FROM usage_erased_event WHERE event_id = ANY(?)")) {
+                ps.setArray(1, connection.createArrayOf("uuid", notNew.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (erased.isEmpty()) {
+                            erased = new HashSet<>();
+                        }
+                        erased.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+        }
+        return new Inserted(inserted, rows, erased);
     }
 }

@@ -112,14 +112,16 @@ final class GroupCommitter implements AutoCloseable {
                     }
                 }
             }
-            Set<UUID> inserted = commitDirectly(dataSource, unique, recent);
+            EventInsert.Inserted done = commitDirectly(dataSource, unique, recent);
+            Set<UUID> inserted = done.ids();
             // The first occurrence of an id within the group is the one inserted; later ones are duplicates.
             Set<UUID> claimed = new HashSet<>(inserted.size() * 2);
             for (Submission s : group) {
                 List<RecordResult> results = new ArrayList<>(s.events().size());
                 for (UsageEvent e : s.events()) {
                     boolean isNew = inserted.contains(e.eventId()) && claimed.add(e.eventId());
-                    results.add(isNew ? RecordResult.accepted(e.eventId()) : RecordResult.duplicate(e.eventId()));
+                    results.add(isNew ? RecordResult.accepted(e.eventId()) : done.erased().contains(e.eventId())
+                            ? RecordResult.erased(e.eventId()) : RecordResult.duplicate(e.eventId()));
                 }
                 s.result().complete(results);
             }
@@ -142,14 +144,14 @@ final class GroupCommitter implements AutoCloseable {
      * it reports success, so it is durable when this returns, in one round trip instead of three
      * (BEGIN + INSERT, COMMIT, and the driver's autocommit switch back).
      */
-    static Set<UUID> commitDirectly(DataSource dataSource, List<UsageEvent> events, RecentEvents recent) {
+    static EventInsert.Inserted commitDirectly(DataSource dataSource, List<UsageEvent> events, RecentEvents recent) {
         try (Connection c = dataSource.getConnection()) {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
             EventInsert.Inserted inserted = EventInsert.insertRows(c, events);
             recent.add(inserted.rows()); // committed: the writer may take them from memory
-            return inserted.ids();
+            return inserted;
         } catch (SQLException e) {
             throw new RecordFailedException("could not make " + events.size() + " usage event(s) durable in PostgreSQL: "
                     + e.getMessage(), e);

@@ -132,6 +132,35 @@ public final class Reconciler {
                 USAGE_WRITTEN_REPLAY.DAY.ge(from).and(USAGE_WRITTEN_REPLAY.DAY.lt(end)), true);
         Map<LocalDate, ReconcileReport.Totals> out = new TreeMap<>(batches);
         replays.forEach((day, r) -> out.merge(day, r, Reconciler::add));
+        erased("written", from, end, false).forEach((day, e) -> out.merge(day, e, Reconciler::add));
+        return out;
+    }
+
+    /**
+     * What erasures took out of PostgreSQL's account per day (usage_erased_day of one kind), negated so it adds.
+     * {@code adjustableOnly}: only the measures an adjustment moves, the others absent.
+     */
+    private Map<LocalDate, ReconcileReport.Totals> erased(String kind, LocalDate from, LocalDate end,
+                                                          boolean adjustableOnly) {
+        Field<LocalDate> day = DSL.field(DSL.name("day"), SQLDataType.LOCALDATE);
+        List<Field<?>> select = new ArrayList<>();
+        select.add(day);
+        for (Measure m : Measure.values()) {
+            select.add(DSL.sum(DSL.field(DSL.name(m.column()), SQLDataType.NUMERIC)).as(m.column()));
+        }
+        Map<LocalDate, ReconcileReport.Totals> out = new TreeMap<>();
+        for (Record r : db.select(select).from(DSL.table(DSL.name("usage_erased_day")))
+                .where(DSL.field(DSL.name("kind"), String.class).eq(kind)).and(day.ge(from)).and(day.lt(end))
+                .groupBy(day).fetch()) {
+            Map<Measure, BigDecimal> values = new EnumMap<>(Measure.class);
+            for (Measure m : Measure.values()) {
+                if (!adjustableOnly || m.adjustable()) {
+                    Object v = r.get(m.column());
+                    values.put(m, v == null ? BigDecimal.ZERO : new BigDecimal(v.toString()).negate());
+                }
+            }
+            out.put(r.get(day), new ReconcileReport.Totals(values));
+        }
         return out;
     }
 
@@ -155,6 +184,7 @@ public final class Reconciler {
             }
             out.put(r.get(USAGE_REPRICE_DAY.DAY), new ReconcileReport.Totals(values));
         }
+        erased("adjustment", from, end, false).forEach((day, e) -> out.merge(day, e, Reconciler::add));
         return out;
     }
 
@@ -227,6 +257,18 @@ public final class Reconciler {
             a[3] += longOf(r.get(1));
             a[4] += longOf(r.get(2));
             a[5] += longOf(r.get(3));
+        }
+        Field<LocalDate> erasedDay = DSL.field(DSL.name("day"), SQLDataType.LOCALDATE);
+        for (Record r : db.select(erasedDay, DSL.sum(DSL.field(DSL.name("accepted_events"), SQLDataType.BIGINT)),
+                        DSL.sum(DSL.field(DSL.name("batch_written_events"), SQLDataType.BIGINT)),
+                        DSL.sum(DSL.field(DSL.name("dead_lettered_events"), SQLDataType.BIGINT)))
+                .from(DSL.table(DSL.name("usage_erased_day")))
+                .where(erasedDay.ge(from)).and(erasedDay.lt(end)).groupBy(erasedDay).fetch()) {
+            // What erasures removed: no longer accepted, written or dead-lettered (usage_erased_day).
+            long[] a = byDay.computeIfAbsent(r.get(erasedDay), d -> new long[8]);
+            a[0] -= longOf(r.get(1));
+            a[1] -= longOf(r.get(2));
+            a[2] -= longOf(r.get(3));
         }
         pending(from, end).forEach((day, n) -> {
             long[] a = byDay.computeIfAbsent(day, d -> new long[8]);

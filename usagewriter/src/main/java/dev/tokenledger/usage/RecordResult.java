@@ -28,6 +28,12 @@ public record RecordResult(UUID eventId, Status status, List<FieldError> errors)
         return new RecordResult(id, Status.DUPLICATE, List.of());
     }
 
+    /** Refused: the id belongs to an event that was erased (usage_erased_event); re-sending it never records it again. */
+    static RecordResult erased(UUID id) {
+        return new RecordResult(id, Status.REJECTED, List.of(new FieldError("event_id", "belongs to an event that was"
+                + " erased (./tokenledger erase): a re-send of it is refused, a new event of the user needs a new id")));
+    }
+
     public static RecordResult rejected(UUID id, List<FieldError> errors) {
         return new RecordResult(id, Status.REJECTED, errors);
     }

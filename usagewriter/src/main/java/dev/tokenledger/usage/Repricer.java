@@ -429,6 +429,12 @@ public final class Repricer {
                 upTo = lastKey(last); // read again: the same range as the first attempt
             }
             try (MonthLocks lock = MonthLocks.acquire(dataSource, List.of(month), true, BatchWriter.MONTH_LOCK_WAIT)) {
+                if (Eraser.unfinishedIn(db, month)) {
+                    // Its counts are taken and its deletes may not be: adjustments appended now could be deleted
+                    // uncounted. The run waits (JobRunr retries) until the erasure has finished the month.
+                    throw new BusyException("reprice run " + runId + " waits: an erasure has not finished month "
+                            + month);
+                }
                 CurrentCosts.Chunk chunk = CurrentCosts.read(clickHouse, range[0], range[1], after, upTo, this.chunk,
                         request, runId);
                 if (chunk.last() == null) {

@@ -86,6 +86,17 @@ public final class RollupRepair {
                     + " a rebuild needs are gone", List.of(), List.of());
         }
         try (MonthLocks lock = MonthLocks.acquire(dataSource, List.of(month), false, LOCK_WAIT)) {
+            return repairLocked(month, first, requestedBy);
+        }
+    }
+
+    /** {@link #repairMonth} for a caller that holds the month's exclusive lock already (an erasure). */
+    Outcome repairLocked(int month, String requestedBy) {
+        return repairLocked(month, LocalDate.of(month / 100, month % 100, 1), requestedBy);
+    }
+
+    private Outcome repairLocked(int month, LocalDate first, String requestedBy) {
+        {
             ReconcileReport report = reconciler.reconcileMonth(month);
             List<ReconcileReport.Difference> rollupDiffs = report.rollupDifferences();
             if (rollupDiffs.isEmpty()) {

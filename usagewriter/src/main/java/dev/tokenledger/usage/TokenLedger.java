@@ -86,6 +86,8 @@ public final class TokenLedger implements AutoCloseable {
     private final UsagePurgeJob purgeJob;
     private final UsageReconcileJob reconcileJob;
     private final UsageRepriceJob repriceJob;
+    private final Eraser eraser;
+    private final UsageEraseJob eraseJob;
     private final JobActivator activator;
     private volatile OnboardNewWorkTask onboard;
     private UsageWriter writer;
@@ -130,6 +132,8 @@ public final class TokenLedger implements AutoCloseable {
             this.purgeJob = new UsagePurgeJob(new UsagePurger(dataSource, b.writer.idempotencyWindow(), b.clock));
             this.reconcileJob = new UsageReconcileJob(dataSource, reconciler, rollupRepair, b.clock);
             this.repriceJob = new UsageRepriceJob(repricer);
+            this.eraser = new Eraser(dataSource, clickHouse, rollupRepair, jobs, b.clock);
+            this.eraseJob = new UsageEraseJob(eraser);
             this.activator = new Handlers();
             if (b.writer.backPricing()) {
                 pricing.onPriceChange(change -> repricer.backPrice(change).ifPresent(run -> LOG.info(
@@ -308,6 +312,11 @@ public final class TokenLedger implements AutoCloseable {
         return repricer;
     }
 
+    /** Erasures of a user's usage from every store ({@code usage_erase} jobs), with their audit. */
+    public Eraser eraser() {
+        return eraser;
+    }
+
     /** usage_write jobs JobRunr gave up on, to count and requeue. */
     public FailedUsageWrites failedWrites() {
         return failedWrites;
@@ -387,6 +396,8 @@ public final class TokenLedger implements AutoCloseable {
                 handler = reconcileJob;
             } else if (type == UsageRepriceJob.class) {
                 handler = repriceJob;
+            } else if (type == UsageEraseJob.class) {
+                handler = eraseJob;
             } else {
                 return null;
             }

@@ -181,12 +181,14 @@ public final class UsageRecorder implements AutoCloseable {
         return out;
     }
 
-    private static List<RecordResult> resultsFor(List<UsageEvent> events, Set<UUID> inserted) {
+    private static List<RecordResult> resultsFor(List<UsageEvent> events, EventInsert.Inserted done) {
+        Set<UUID> inserted = done.ids();
         Set<UUID> claimed = new java.util.HashSet<>(inserted.size() * 2);
         List<RecordResult> results = new ArrayList<>(events.size());
         for (UsageEvent e : events) {
             boolean isNew = inserted.contains(e.eventId()) && claimed.add(e.eventId());
-            results.add(isNew ? RecordResult.accepted(e.eventId()) : RecordResult.duplicate(e.eventId()));
+            results.add(isNew ? RecordResult.accepted(e.eventId()) : done.erased().contains(e.eventId())
+                    ? RecordResult.erased(e.eventId()) : RecordResult.duplicate(e.eventId()));
         }
         return results;
     }
