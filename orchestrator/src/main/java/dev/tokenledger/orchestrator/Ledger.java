@@ -223,6 +223,10 @@ public final class Ledger implements AutoCloseable {
         return ledger.repricer();
     }
 
+    public dev.tokenledger.usage.Eraser eraser() {
+        return ledger.eraser();
+    }
+
     /** What is recorded but not yet in ClickHouse. */
     public UsageBacklog backlog() {
         return ledger.backlog();
