@@ -63,6 +63,8 @@ public final class Eraser {
     private final RollupRepair repair;
     private final JobRequestScheduler jobs;
     private final InstantSource clock;
+    /** Told each step a month reaches ("counted 202611", "deleted …", "rebuilt …"): the crash tests stop there. */
+    volatile java.util.function.Consumer<String> steps = step -> { };
 
     Eraser(DataSource dataSource, ClickHouse clickHouse, RollupRepair repair, JobRequestScheduler jobs,
            InstantSource clock) {
@@ -252,6 +254,7 @@ public final class Eraser {
                             + " were attempted and are not written; retried later");
                 }
                 count(erasureId, s, month);
+                steps.accept("counted " + month);
             }
             long lastBatch = db.select(DSL.field("last_batch_id", Long.class)).from("usage_erasure_month")
                     .where(DSL.field("erasure_id").eq(erasureId)).and(DSL.field("month").eq(month)).fetchSingle().value1();
@@ -260,6 +263,7 @@ public final class Eraser {
                     + " AND batch_id <= " + lastBatch + " SETTINGS mutations_sync = 2");
             clickHouse.execute("ALTER TABLE " + Rollups.ADJUSTMENTS + " DELETE IN PARTITION ID '" + month + "' WHERE "
                     + filter + " SETTINGS mutations_sync = 2");
+            steps.accept("deleted " + month);
             if (LocalDate.of(month / 100, month % 100, 1).isBefore(Repricer.oldestDay(
                     LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)))) {
                 LOG.warn("erasure {}: month {} is beyond llm_usage's retention; its rollups are not rebuilt", erasureId,
@@ -271,6 +275,7 @@ public final class Eraser {
                             + ": the rollups could not be rebuilt (" + outcome.detail() + "); retried later");
                 }
             }
+            steps.accept("rebuilt " + month);
             db.update(DSL.table("usage_erasure_month")).set(DSL.field("state"), "done")
                     .set(DSL.field("done_at"), clock.instant().atOffset(ZoneOffset.UTC))
                     .where(DSL.field("erasure_id").eq(erasureId)).and(DSL.field("month").eq(month)).execute();

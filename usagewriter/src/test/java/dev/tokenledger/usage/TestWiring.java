@@ -37,6 +37,11 @@ public final class TestWiring {
         return repricer(dataSource, clickHouse, new PricingEventPricer(pricing));
     }
 
+    public static Eraser eraser(DataSource dataSource, ClickHouse clickHouse) {
+        return new Eraser(dataSource, clickHouse, new RollupRepair(dataSource, clickHouse, InstantSource.system()), null,
+                InstantSource.system());
+    }
+
     public static Reconciler reconciler(DataSource dataSource, ClickHouse clickHouse) {
         return new Reconciler(dataSource, clickHouse);
     }
