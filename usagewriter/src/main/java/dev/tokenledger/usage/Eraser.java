@@ -344,9 +344,13 @@ public final class Eraser {
             if (unwritten > 0) {
                 // Batches sealed and never attempted lose the rows: their count follows (one that loses them all
                 // is written, with nothing in it).
+                LocalDate first = LocalDate.of(month / 100, month % 100, 1);
                 t.execute("UPDATE usage_batch b SET event_count = (SELECT count(*) FROM usage_event e"
                         + " WHERE (e.tx_id, e.seq) > (b.after_tx, b.after_seq) AND (e.tx_id, e.seq) <= (b.last_tx, b.last_seq))"
-                        + " WHERE b.written_at IS NULL AND b.attempts = 0");
+                        + " WHERE b.written_at IS NULL AND b.attempts = 0 AND b.min_event_time < ?::timestamptz"
+                        + " AND b.max_event_time >= ?::timestamptz",
+                        first.plusMonths(1).atStartOfDay().atOffset(ZoneOffset.UTC),
+                        first.atStartOfDay().atOffset(ZoneOffset.UTC));
                 t.execute("UPDATE usage_batch SET written_at = now(), written_events = 0"
                         + " WHERE written_at IS NULL AND attempts = 0 AND event_count = 0");
             }

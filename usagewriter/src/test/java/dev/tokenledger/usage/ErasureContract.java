@@ -128,6 +128,35 @@ abstract class ErasureContract {
         assertClean();
     }
 
+    @Test
+    void anErasureLimitedToAWorkspaceLeavesTheUsersOtherWorkspacesAsTheyWere() {
+        List<UsageEvent> a = new ArrayList<>();
+        List<UsageEvent> b = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            a.add(TestEvents.event().userId(USER).workspaceId("ws-a").build());
+            b.add(TestEvents.event().userId(USER).workspaceId("ws-b").build());
+        }
+        record(a, b);
+        writeAll();
+        BigDecimal costB = clickHouse.query("SELECT sum(cost_usd) AS c FROM llm_usage_daily WHERE workspace_id = 'ws-b'")
+                .getFirst().decimal("c");
+
+        Eraser.Erasure done = eraser.run(eraser.start(new Eraser.Request(USER, "ws-a", "left team a", "test")).erasureId());
+
+        assertThat(done.scopedToWorkspace()).isTrue();
+        assertThat(done.removed().events()).isEqualTo(6);
+        assertThat(clickHouse.query("SELECT workspace_id AS w, count() AS n FROM llm_usage WHERE user_id = {u:String}"
+                + " GROUP BY w", Map.of("u", USER))).singleElement().satisfies(r -> {
+                    assertThat(r.string("w")).isEqualTo("ws-b");
+                    assertThat(r.int64("n")).isEqualTo(6);
+                });
+        assertThat(clickHouse.query("SELECT sum(cost_usd) AS c FROM llm_usage_daily WHERE workspace_id = 'ws-b'")
+                .getFirst().decimal("c")).isEqualByComparingTo(costB);
+        assertThat(pipeline.recorder.record(List.of(b.getFirst()))).extracting(RecordResult::status)
+                .containsExactly(RecordResult.Status.DUPLICATE);
+        assertClean();
+    }
+
     // ---- fixtures -------------------------------------------------------------------------------------------
 
     private Eraser.Request request() {
