@@ -157,6 +157,32 @@ abstract class ErasureContract {
         assertClean();
     }
 
+    @Test
+    void aBatchWhoseErasedEventsAreStillInTheWritersMemoryIsWrittenWithoutThem() {
+        // The writer takes a batch from memory when memory holds as many of its events as the batch counts: here
+        // it holds exactly the two erased ones (the other two were recorded by another process's recorder).
+        pipeline.writer.attach(pipeline.recorder);
+        List<UsageEvent> mine = List.of(TestEvents.event().userId(USER).build(), TestEvents.event().userId(USER).build());
+        List<UsageEvent> elsewhere = List.of(TestEvents.event().userId("u-9").build(),
+                TestEvents.event().userId("u-9").build());
+        record(mine);
+        try (UsageRecorder another = new UsageRecorder(postgres.dataSource(), RecorderSettings.DEFAULTS,
+                InstantSource.system())) {
+            assertThat(another.record(elsewhere)).extracting(RecordResult::status)
+                    .containsOnly(RecordResult.Status.ACCEPTED);
+        }
+        pipeline.writer.sealReady();
+        assertThat(longs("SELECT event_count FROM usage_batch WHERE written_at IS NULL")).containsExactly(4L);
+
+        eraser.run(eraser.start(request()).erasureId());
+        assertThat(longs("SELECT event_count FROM usage_batch WHERE written_at IS NULL")).containsExactly(2L);
+        writeAll();
+
+        assertThat(theirs()).isEqualTo(List.of(0L, 0L, 0L, 0L));
+        assertThat(pipeline.rawCount()).isEqualTo(2);
+        assertClean();
+    }
+
     // ---- fixtures -------------------------------------------------------------------------------------------
 
     private Eraser.Request request() {
