@@ -266,8 +266,12 @@ public final class Eraser {
             steps.accept("deleted " + month);
             if (LocalDate.of(month / 100, month % 100, 1).isBefore(Repricer.oldestDay(
                     LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)))) {
-                LOG.warn("erasure {}: month {} is beyond llm_usage's retention; its rollups are not rebuilt", erasureId,
-                        month);
+                // Beyond llm_usage's retention nothing can be rebuilt: the user's rows go from the rollups as they are
+                // (the month is past reconcile's reach: its raw rows are gone).
+                for (String rollup : rollupsByUser()) {
+                    clickHouse.execute("ALTER TABLE " + Identifiers.quoted(rollup, "rollup table") + " DELETE IN PARTITION ID '"
+                            + month + "' WHERE " + filter + " SETTINGS mutations_sync = 2");
+                }
             } else {
                 RollupRepair.Outcome outcome = repair.repairLocked(month, "erasure " + erasureId);
                 if (!outcome.ok()) {
@@ -420,10 +424,29 @@ public final class Eraser {
                 out.add((int) r.int64("m"));
             }
         }
+        for (String rollup : rollupsByUser()) {
+            // Rollups keep 25 months, llm_usage 13: the older months are only there.
+            for (Row r : clickHouse.query("SELECT DISTINCT toYYYYMM(day) AS m FROM " + rollup + " WHERE "
+                    + s.subjectWhere(), p)) {
+                out.add((int) r.int64("m"));
+            }
+        }
         out.addAll(db.selectDistinct(DSL.field("to_char(event_time AT TIME ZONE 'UTC', 'YYYYMM')::int", Integer.class))
                 .from("usage_event").where(s.pgSubject()).fetch(0, Integer.class));
         out.addAll(db.selectDistinct(DSL.field("to_char(event_time AT TIME ZONE 'UTC', 'YYYYMM')::int", Integer.class))
                 .from("usage_dead_letter").where(s.deadLetterSubject()).fetch(0, Integer.class));
+        return out;
+    }
+
+    /** The rollup tables that keep a user_id column (each keeps its rows per user). */
+    private List<String> rollupsByUser() {
+        List<String> out = new ArrayList<>();
+        for (Rollups.Rollup r : Rollups.ALL) {
+            if (!clickHouse.query("SELECT name FROM system.columns WHERE database = currentDatabase()"
+                    + " AND table = {t:String} AND name = 'user_id'", Map.of("t", r.table())).isEmpty()) {
+                out.add(r.table());
+            }
+        }
         return out;
     }
 

@@ -183,6 +183,26 @@ abstract class ErasureContract {
         assertClean();
     }
 
+    @Test
+    void rollupMonthsOlderThanLlmUsagesRetentionLoseTheUsersRowsAndKeepEveryoneElses() {
+        // llm_usage keeps 13 months, the rollups 25: 15 months ago only the rollup holds the user.
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusMonths(15);
+        for (String user : List.of(USER, "u-old")) {
+            clickHouse.execute("INSERT INTO llm_usage_daily (day, workspace_id, user_id, model, events, total_tokens,"
+                    + " cost_usd) SETTINGS insert_deduplicate = 0 VALUES ('" + old + "', 'ws-1', '" + user
+                    + "', 'gpt-4o', 3, 900, 0.25)");
+        }
+
+        Eraser.Erasure done = eraser.run(eraser.start(request()).erasureId());
+
+        assertThat(done.removed().months()).contains(old.getYear() * 100 + old.getMonthValue());
+        assertThat(clickHouse.query("SELECT user_id AS u, sum(events) AS n FROM llm_usage_daily GROUP BY u"))
+                .singleElement().satisfies(r -> {
+                    assertThat(r.string("u")).isEqualTo("u-old");
+                    assertThat(r.int64("n")).isEqualTo(3);
+                });
+    }
+
     // ---- fixtures -------------------------------------------------------------------------------------------
 
     private Eraser.Request request() {
