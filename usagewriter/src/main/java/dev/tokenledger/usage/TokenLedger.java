@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * events recorded before wait in PostgreSQL and are picked up then.
  *
  * <p><b>Jobs.</b> Writing runs as JobRunr jobs ({@code usage_write}, and the recurring {@code pricing_refresh},
- * {@code usage_purge}, {@code usage_reconcile}, plus {@code usage_reprice} runs). Either tokenledger starts its
+ * {@code usage_purge}, {@code usage_reconcile}, plus {@code usage_reprice} runs and {@code budget_alert}
+ * deliveries). Either tokenledger starts its
  * own JobRunr background server on its PostgreSQL ({@link Builder#ownJobServer}, the default), or the jobs run in
  * the host's JobRunr ({@link Builder#hostJobRunr}): the host's server must resolve job handlers through
  * {@link #jobActivator()} (composed with its own), and its dashboard shows the jobs.
@@ -88,6 +89,8 @@ public final class TokenLedger implements AutoCloseable {
     private final UsageRepriceJob repriceJob;
     private final Eraser eraser;
     private final UsageEraseJob eraseJob;
+    private final Budgets budgets;
+    private final BudgetAlertJob budgetAlertJob;
     private final JobActivator activator;
     private volatile OnboardNewWorkTask onboard;
     private UsageWriter writer;
@@ -134,6 +137,8 @@ public final class TokenLedger implements AutoCloseable {
             this.repriceJob = new UsageRepriceJob(repricer);
             this.eraser = new Eraser(dataSource, clickHouse, rollupRepair, jobs, b.clock);
             this.eraseJob = new UsageEraseJob(eraser);
+            this.budgets = remember(new Budgets(dataSource, clickHouse, jobs, b.budgets, b.clock));
+            this.budgetAlertJob = new BudgetAlertJob(dataSource, b.budgets);
             this.activator = new Handlers();
             if (b.writer.backPricing()) {
                 pricing.onPriceChange(change -> repricer.backPrice(change).ifPresent(run -> LOG.info(
@@ -186,6 +191,9 @@ public final class TokenLedger implements AutoCloseable {
         }
         w.attach(recorder); // wakes the sealer on every commit, hands committed events over in memory
         w.start();
+        if (settings.watchBudgets) {
+            budgets.start();
+        }
         started = true;
         if (settings.recurringJobs) {
             scheduleRecurringJobs();
@@ -280,6 +288,19 @@ public final class TokenLedger implements AutoCloseable {
     /** Cost and tokens by user, workspace, model, agent, day... from ClickHouse, corrections included. */
     public Reports reports() {
         return reports;
+    }
+
+    /**
+     * Budgets: their definitions, and {@link Budgets#check} answering from memory whether a call may go ahead.
+     * Spend is refreshed in the background once {@link #start()} ran (see {@link Builder#budgets}).
+     */
+    public Budgets budgets() {
+        return budgets;
+    }
+
+    /** The {@code budget_alert} job's body: delivers one fired alert to its webhook. */
+    public BudgetAlertJob budgetAlertJob() {
+        return budgetAlertJob;
     }
 
     /** Checks PostgreSQL's account of accepted usage against ClickHouse's tables. */
@@ -398,6 +419,8 @@ public final class TokenLedger implements AutoCloseable {
                 handler = repriceJob;
             } else if (type == UsageEraseJob.class) {
                 handler = eraseJob;
+            } else if (type == BudgetAlertJob.class) {
+                handler = budgetAlertJob;
             } else {
                 return null;
             }
@@ -421,6 +444,8 @@ public final class TokenLedger implements AutoCloseable {
         private PricingSettings pricing = PricingSettings.defaults();
         private RecorderSettings recorder = RecorderSettings.DEFAULTS;
         private WriterSettings writer = WriterSettings.DEFAULTS;
+        private BudgetSettings budgets = BudgetSettings.DEFAULTS;
+        private boolean watchBudgets = true;
         private InstantSource clock = InstantSource.system();
         private StorageProvider hostJobStorage;
         private int workers = 2;
@@ -491,6 +516,21 @@ public final class TokenLedger implements AutoCloseable {
         /** Batching, retries, idempotency window, reconcile and back-pricing (default {@link WriterSettings#DEFAULTS}). */
         public Builder writer(WriterSettings settings) {
             this.writer = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** Budget refresh interval and webhook signing secret (default {@link BudgetSettings#DEFAULTS}). */
+        public Builder budgets(BudgetSettings settings) {
+            this.budgets = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Whether {@link TokenLedger#start()} starts refreshing budgets in the background (default true). Every
+         * process that answers checks needs it; alerts fire exactly once however many processes refresh.
+         */
+        public Builder watchBudgets(boolean watch) {
+            this.watchBudgets = watch;
             return this;
         }
 
