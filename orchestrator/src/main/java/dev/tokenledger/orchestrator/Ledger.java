@@ -5,6 +5,7 @@ import dev.tokenledger.clickhouse.EmbeddedClickHouse;
 import dev.tokenledger.clickhouse.ServerClickHouse;
 import dev.tokenledger.postgres.PostgresDatabase;
 import dev.tokenledger.pricing.Pricing;
+import dev.tokenledger.usage.Budgets;
 import dev.tokenledger.usage.DeadLetters;
 import dev.tokenledger.usage.EventPricer;
 import dev.tokenledger.usage.FailedUsageWrites;
@@ -74,6 +75,7 @@ public final class Ledger implements AutoCloseable {
                     .pricing(config.pricing())
                     .recorder(config.recorder())
                     .writer(config.writer())
+                    .budgets(config.budgets())
                     .clock(clock)
                     .ownJobServer(config.workers(), config.jobRunrPoll())
                     .recurringJobs(mode == Mode.SERVICE)
@@ -196,6 +198,11 @@ public final class Ledger implements AutoCloseable {
 
     public UsageRecorder recorder() {
         return ledger.recorder();
+    }
+
+    /** Budgets and their check; spend is refreshed in the background once the worker half runs. */
+    public Budgets budgets() {
+        return ledger.budgets();
     }
 
     public Reports reports() {

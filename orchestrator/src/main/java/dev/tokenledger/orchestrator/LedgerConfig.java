@@ -5,6 +5,7 @@ import dev.tokenledger.postgres.PostgresSettings;
 import dev.tokenledger.pricing.FeedSource;
 import dev.tokenledger.pricing.PricingSettings;
 import dev.tokenledger.usage.RecorderSettings;
+import dev.tokenledger.usage.BudgetSettings;
 import dev.tokenledger.usage.WriterSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,8 @@ import java.util.Map;
  */
 public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHouse.Settings clickHouseServer,
                            String clickHouseDatabase, Http http, Dashboard dashboard, PricingSettings pricing,
-                           RecorderSettings recorder, WriterSettings writer, int workers, Duration jobRunrPoll) {
+                           RecorderSettings recorder, WriterSettings writer, int workers, Duration jobRunrPoll,
+                           BudgetSettings budgets) {
 
     /** The HTTP API. API keys are secrets: never printed. */
     public record Http(int port, List<String> apiKeys, long maxBodyBytes, boolean localOnly) {
@@ -137,8 +139,14 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         if (poll.compareTo(Duration.ofSeconds(5)) < 0) {
             throw new ConfigException(Setting.JOBRUNR_POLL.env + " must be at least 5s (JobRunr's minimum), got " + poll);
         }
+        Duration budgetRefresh = c.duration(Setting.BUDGET_REFRESH);
+        if (budgetRefresh.toMillis() < 50) {
+            throw new ConfigException(Setting.BUDGET_REFRESH.env + " must be at least 50ms, got " + budgetRefresh);
+        }
+        BudgetSettings budgets = BudgetSettings.DEFAULTS.withRefreshInterval(budgetRefresh)
+                .withWebhookSecret(c.raw(Setting.BUDGET_WEBHOOK_SECRET));
         return new LedgerConfig(home, postgres, chServer, database, http, dashboard, pricing, recorder, writer, workers,
-                poll);
+                poll, budgets);
     }
 
     private static Path home(String value, Map<String, String> env) {
@@ -155,6 +163,6 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         return new LedgerConfig(home, postgres, clickHouseServer, clickHouseDatabase,
                 new Http(http.port(), http.apiKeys(), http.maxBodyBytes(), true),
                 new Dashboard(dashboard.port(), dashboard.user(), dashboard.password(), true), pricing, recorder, writer,
-                workers, jobRunrPoll);
+                workers, jobRunrPoll, budgets);
     }
 }

@@ -53,6 +53,8 @@ enum Setting {
             "How often the `usage_reconcile` job checks the months written since its last run and rebuilds a rollup month that disagrees with `llm_usage` (at least 5s)."),
     BACK_PRICING(Tier.FREQUENT, "TOKENLEDGER_BACK_PRICING", "true", false,
             "Whether a price change (a `pricing_refresh` that adds or changes a model, an override set or ended from a past time) queues a `usage_reprice` run over the written usage it concerns."),
+    BUDGET_WEBHOOK_SECRET(Tier.FREQUENT, "TOKENLEDGER_BUDGET_WEBHOOK_SECRET", "(none)", true,
+            "Key of the HMAC-SHA256 signature (`X-Tokenledger-Signature: sha256=<hex>`) over each budget alert webhook's body. Unset: alerts are sent unsigned."),
     RECORD_TIMEOUT(Tier.FREQUENT, "TOKENLEDGER_RECORD_TIMEOUT", "5s", false, "How long `record()` waits for its commit before failing."),
 
     RECORD_BUFFER(Tier.RARE, "TOKENLEDGER_RECORD_BUFFER", "200000", false, "Events that may wait for a group commit (`recordAsync()` back-pressure beyond it)."),
@@ -66,6 +68,8 @@ enum Setting {
     PRICE_CACHE_CHECK(Tier.RARE, "TOKENLEDGER_PRICE_CACHE_CHECK", "30s", false,
             "How often a process checks whether another process changed the price book."),
     JOBRUNR_POLL(Tier.RARE, "TOKENLEDGER_JOBRUNR_POLL", "5s", false, "JobRunr's poll interval (5 s is its minimum)."),
+    BUDGET_REFRESH(Tier.RARE, "TOKENLEDGER_BUDGET_REFRESH", "1s", false,
+            "How often each process re-reads the budgets and their spend (the lag of `/v1/budgets/check` behind ClickHouse; at least 50ms)."),
     CONFIG_FILE(Tier.RARE, "TOKENLEDGER_CONFIG_FILE", "(none)", false,
             "A properties file with any of these settings (`NAME=value`); the environment wins.");
 

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 @Command(name = "tokenledger", mixinStandardHelpOptions = true, version = "tokenledger 0.1.0",
         description = "A durable, exactly-once, exactly-priced ledger of LLM usage.",
         subcommands = {DemoCommand.class, ServeCommand.class, ReportCommand.class, PricingCommand.class,
-                ReconcileCommand.class, RepriceCommand.class, EraseCommand.class, ExplainCostCommand.class, DeadLettersCommand.class, InstallationCommand.class, RequeueFailedCommand.class,
-                KeysCommand.class,
+                ReconcileCommand.class, RepriceCommand.class, EraseCommand.class, ExplainCostCommand.class,
+                DeadLettersCommand.class, InstallationCommand.class, RequeueFailedCommand.class, KeysCommand.class,
+                BudgetCommand.class,
                 MigrateCommand.class, HealthCommand.class,
                 dev.tokenledger.orchestrator.bench.BenchCommand.class})
 final class TokenledgerCommand implements Runnable {

@@ -7,7 +7,6 @@ import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +26,8 @@ public record Budget(String name, String workspace, String user, String agent, S
                      ZoneId zone, BigDecimal limitUsd, List<BigDecimal> thresholds, boolean hard, URI webhookUrl) {
     public static final List<BigDecimal> DEFAULT_THRESHOLDS = List.of(new BigDecimal("0.5"), new BigDecimal("0.8"),
             new BigDecimal("1.0"));
+    /** The default zone, spelled {@code UTC} (not {@code Z}) where it is stored and printed. */
+    public static final ZoneId UTC = ZoneId.of("UTC");
     /** Largest limit the NUMERIC(20,6) column holds. */
     public static final BigDecimal MAX_LIMIT = new BigDecimal("99999999999999");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,99}");
@@ -64,7 +65,7 @@ public record Budget(String name, String workspace, String user, String agent, S
         int narrowings = (user == null ? 0 : 1) + (agent == null ? 0 : 1) + (modelPrefix == null ? 0 : 1);
         require(narrowings <= 1, "user", "a budget narrows its workspace by at most one of user, agent, model");
         require(period != null, "period", "is required: day, week or month");
-        zone = zone == null ? ZoneOffset.UTC : zone;
+        zone = zone == null ? UTC : zone;
         require(limitUsd != null && limitUsd.signum() > 0 && limitUsd.compareTo(MAX_LIMIT) <= 0, "limit_usd",
                 "must be a positive amount of USD up to " + MAX_LIMIT.toPlainString() + ", got " + limitUsd);
         require(plain(limitUsd).scale() <= 6, "limit_usd", "has at most 6 decimal places, got "
@@ -108,7 +109,7 @@ public record Budget(String name, String workspace, String user, String agent, S
     /** Parses a zone id ({@code UTC}, {@code Europe/Paris}, {@code +05:30}), naming the field when it is not one. */
     public static ZoneId zone(String id) {
         if (id == null || id.isBlank()) {
-            return ZoneOffset.UTC;
+            return UTC;
         }
         try {
             return ZoneId.of(id.strip());

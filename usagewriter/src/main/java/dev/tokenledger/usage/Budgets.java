@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class Budgets implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Budgets.class);
     private static final int RATIO_SCALE = 6;
+    /** Amounts are USD at scale 12, as the ledger's cost columns and reports. */
+    private static final int USD_SCALE = 12;
 
     /** One budget in its current period, as of {@code asOf}. */
     public record Status(Budget budget, Instant periodStart, Instant resetsAt, BigDecimal spendUsd,
@@ -166,6 +168,17 @@ public final class Budgets implements AutoCloseable {
         return view.all.stream().filter(s -> s.budget.name().equals(name)).findFirst();
     }
 
+    /**
+     * {@code budget}'s status read from ClickHouse now, without touching the in-memory view or firing alerts (the
+     * CLI's {@code budget show --spend}).
+     */
+    public Status current(Budget budget) {
+        Instant now = clock.instant();
+        Budget.Window w = budget.window(now);
+        Row spent = spend(budget, w);
+        return status(budget, w, spent.decimal("cost"), spent.int64("unpriced"), now);
+    }
+
     /** When the last refresh completed (null: none yet). */
     public Instant lastRefresh() {
         return lastRefresh;
@@ -201,8 +214,9 @@ public final class Budgets implements AutoCloseable {
         refreshes.incrementAndGet();
     }
 
-    private static Status status(Budget b, Budget.Window w, BigDecimal spend, long unpriced, Instant asOf) {
-        BigDecimal remaining = b.limitUsd().subtract(spend).max(BigDecimal.ZERO);
+    private static Status status(Budget b, Budget.Window w, BigDecimal spent, long unpriced, Instant asOf) {
+        BigDecimal spend = spent.setScale(USD_SCALE, RoundingMode.UNNECESSARY); // as ClickHouse's Decimal(38, 12)
+        BigDecimal remaining = b.limitUsd().subtract(spend).max(BigDecimal.ZERO).setScale(USD_SCALE);
         BigDecimal ratio = spend.divide(b.limitUsd(), RATIO_SCALE, RoundingMode.HALF_EVEN);
         return new Status(b, w.start(), w.end(), spend, remaining, unpriced, ratio,
                 spend.compareTo(b.limitUsd()) >= 0, asOf);

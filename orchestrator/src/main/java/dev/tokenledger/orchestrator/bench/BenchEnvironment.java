@@ -141,7 +141,7 @@ final class BenchEnvironment implements AutoCloseable {
         ServerClickHouse.Settings ch = base.clickHouseServer() == null ? null
                 : base.clickHouseServer().withDatabase(database);
         return new LedgerConfig(runHome, pg, ch, database, base.http(), base.dashboard(), base.pricing(),
-                base.recorder(), base.writer(), base.workers(), base.jobRunrPoll());
+                base.recorder(), base.writer(), base.workers(), base.jobRunrPoll(), base.budgets());
     }
 
     Ledger openLedger(String scenario, Ledger.Mode mode) {

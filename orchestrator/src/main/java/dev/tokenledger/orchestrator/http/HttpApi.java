@@ -112,6 +112,7 @@ public final class HttpApi implements AutoCloseable {
                 (ctx, event) -> ApiKeys.writeRefusal(ApiKeys.principal(ctx), event.workspaceId()));
         ReportsEndpoint reports = new ReportsEndpoint(ledger.reports());
         UsageCostEndpoint costs = new UsageCostEndpoint(ledger.repricer());
+        BudgetsEndpoint budgets = new BudgetsEndpoint(ledger.budgets());
         HealthEndpoints health = new HealthEndpoints(new HealthChecks(ledger, ledger.clock()));
         List<Route> routes = Collections.synchronizedList(new ArrayList<>());
 
@@ -147,6 +148,11 @@ public final class HttpApi implements AutoCloseable {
             c.routes.get("/v1/reports/timeseries", reports::timeSeries, Access.REPORTS_READ);
             c.routes.get("/v1/reports/pricing", reports::pricing, Access.REPORTS_READ);
             c.routes.get("/v1/reports/{by}", reports::handle, Access.REPORTS_READ);
+            c.routes.get("/v1/budgets", budgets::list, Access.ADMIN);
+            c.routes.get("/v1/budgets/check", budgets::check, Access.USAGE_WRITE); // before {name}: first match wins
+            c.routes.get("/v1/budgets/{name}", budgets::show, Access.ADMIN);
+            c.routes.put("/v1/budgets/{name}", budgets::put, Access.ADMIN);
+            c.routes.delete("/v1/budgets/{name}", budgets::delete, Access.ADMIN);
             c.routes.get("/v1/meta", ctx -> ctx.json(meta), Access.ANY_KEY);
             c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage), Access.REPORTS_READ);
             c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript),

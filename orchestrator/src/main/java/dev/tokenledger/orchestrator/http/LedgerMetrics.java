@@ -41,6 +41,7 @@ final class LedgerMetrics implements AutoCloseable {
     private final Map<RecordResult.Status, Counter> java = new EnumMap<>(RecordResult.Status.class);
     private final DatabaseGauges database;
     private final PricingGauges pricing;
+    private final BudgetGauges budgets;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     LedgerMetrics(Ledger ledger) {
@@ -82,6 +83,7 @@ final class LedgerMetrics implements AutoCloseable {
         Gauge.builder("tokenledger.pricing.models", ledger.pricing(), p -> p.modelCount())
                 .description("Models the price book can price").register(registry);
         this.pricing = new PricingGauges(ledger.reports(), ledger.clock(), registry);
+        this.budgets = new BudgetGauges(ledger.budgets(), registry);
 
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -151,6 +153,7 @@ final class LedgerMetrics implements AutoCloseable {
     String scrape() {
         database.refresh();
         pricing.refresh();
+        budgets.refresh();
         return registry.scrape();
     }
 

@@ -54,6 +54,15 @@ final class ApiClient {
         return post(path, body.toString());
     }
 
+    Reply put(String path, String body) {
+        return send(request(path).PUT(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json"));
+    }
+
+    Reply delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     Reply get(String path) {
         return send(request(path).GET());
     }

@@ -74,6 +74,11 @@ class ApiKeyScopesTest {
         needs.put("GET /ui/app.js", Scope.REPORTS_READ);
         needs.put("GET /ui/style.css", Scope.REPORTS_READ);
         needs.put("GET /metrics", Scope.ADMIN);
+        needs.put("GET /v1/budgets", Scope.ADMIN);
+        needs.put("GET /v1/budgets/{name}", Scope.ADMIN);
+        needs.put("PUT /v1/budgets/{name}", Scope.ADMIN);
+        needs.put("DELETE /v1/budgets/{name}", Scope.ADMIN);
+        needs.put("GET /v1/budgets/check", Scope.USAGE_WRITE);
         needs.put("GET /v1/meta", null);
         needs.put("GET /readyz", null);
         needs.put("GET /openapi.json", null);
@@ -88,7 +93,7 @@ class ApiKeyScopesTest {
         for (Map.Entry<String, Scope> route : needs.entrySet()) {
             String method = route.getKey().split(" ")[0];
             String path = route.getKey().split(" ")[1].replace("{event_id}", UUID.randomUUID().toString())
-                    .replace("{by}", "model");
+                    .replace("{by}", "model").replace("{name}", "no-such-budget");
             for (Scope held : Scope.values()) {
                 int status = call(as(keyWith.get(held)), method, path);
                 boolean allowed = route.getValue() == null || held == Scope.ADMIN || held == route.getValue();
@@ -189,7 +194,12 @@ class ApiKeyScopesTest {
     }
 
     private static int call(ApiClient client, String method, String path) {
-        return method.equals("POST") ? client.post(path, "[]").status() : client.get(path).status();
+        return switch (method) {
+            case "POST" -> client.post(path, "[]").status();
+            case "PUT" -> client.put(path, "{}").status();
+            case "DELETE" -> client.delete(path).status();
+            default -> client.get(path).status();
+        };
     }
 
     private static <T> T await(Supplier<T> probe, java.util.function.Predicate<T> done) {
