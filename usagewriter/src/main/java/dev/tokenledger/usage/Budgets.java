@@ -54,6 +54,8 @@ public final class Budgets implements AutoCloseable {
     private static final int RATIO_SCALE = 6;
     /** Amounts are USD at scale 12, as the ledger's cost columns and reports. */
     private static final int USD_SCALE = 12;
+    /** Budgets whose spend is read in one ClickHouse query (one round trip; ClickHouse runs the parts in parallel). */
+    private static final int BUDGETS_PER_QUERY = 50;
 
     /** One budget in its current period, as of {@code asOf}. */
     public record Status(Budget budget, Instant periodStart, Instant resetsAt, BigDecimal spendUsd,
@@ -88,6 +90,7 @@ public final class Budgets implements AutoCloseable {
     private final AtomicLong refreshes = new AtomicLong();
     private volatile View view = View.EMPTY;
     private volatile Instant lastRefresh;
+    private volatile long lastRefreshNanos;
     private ScheduledExecutorService refresher;
 
     /** {@code jobs} null: alerts are recorded but not delivered (a process without JobRunr). */
@@ -184,6 +187,11 @@ public final class Budgets implements AutoCloseable {
         return lastRefresh;
     }
 
+    /** How long the last refresh took (every budget's spend read, alerts fired): part of a check's lag. */
+    public java.time.Duration lastRefreshTook() {
+        return java.time.Duration.ofNanos(lastRefreshNanos);
+    }
+
     /** Refreshes completed since this object was made. */
     public long refreshes() {
         return refreshes.get();
@@ -194,12 +202,15 @@ public final class Budgets implements AutoCloseable {
      * to queue. The background refresher calls it; tests and the CLI may too.
      */
     public synchronized void refresh() {
+        long started = System.nanoTime();
         Instant now = clock.instant();
-        List<Status> all = new ArrayList<>();
-        for (Budget b : store.list()) {
-            Budget.Window w = b.window(now);
-            Row spent = spend(b, w);
-            all.add(status(b, w, spent.decimal("cost"), spent.int64("unpriced"), now));
+        List<Budget> defined = store.list();
+        List<Budget.Window> windows = defined.stream().map(b -> b.window(now)).toList();
+        List<Row> spent = spends(defined, windows);
+        List<Status> all = new ArrayList<>(defined.size());
+        for (int i = 0; i < defined.size(); i++) {
+            all.add(status(defined.get(i), windows.get(i), spent.get(i).decimal("cost"), spent.get(i).int64("unpriced"),
+                    now));
         }
         Map<String, List<Status>> byWorkspace = new HashMap<>();
         for (Status s : all) {
@@ -211,6 +222,7 @@ public final class Budgets implements AutoCloseable {
         lastRefresh = now;
         fire(all);
         queuePending();
+        lastRefreshNanos = System.nanoTime() - started;
         refreshes.incrementAndGet();
     }
 
@@ -223,20 +235,49 @@ public final class Budgets implements AutoCloseable {
     }
 
     private Row spend(Budget b, Budget.Window w) {
-        Map<String, String> params = new HashMap<>();
-        StringBuilder scope = new StringBuilder("workspace_id = {ws:String}");
-        params.put("ws", b.workspace());
+        return spends(List.of(b), List.of(w)).getFirst();
+    }
+
+    /** Each budget's spend in its window, in order, {@value #BUDGETS_PER_QUERY} budgets per query. */
+    private List<Row> spends(List<Budget> budgets, List<Budget.Window> windows) {
+        Row[] out = new Row[budgets.size()];
+        for (int from = 0; from < budgets.size(); from += BUDGETS_PER_QUERY) {
+            int to = Math.min(budgets.size(), from + BUDGETS_PER_QUERY);
+            Map<String, String> params = new HashMap<>();
+            List<String> each = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                each.add(spendSql(budgets.get(i), windows.get(i), i, params));
+            }
+            String sql = "SELECT idx, toDecimal128(cost, 12) AS cost, toInt64(unpriced) AS unpriced FROM ("
+                    + String.join(" UNION ALL ", each) + ")";
+            for (Row r : clickHouse.query(sql, params)) {
+                out[(int) r.int64("idx")] = r;
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                throw new IllegalStateException("ClickHouse gave no spend for budget '" + budgets.get(i).name() + "'");
+            }
+        }
+        return List.of(out);
+    }
+
+    /** One budget's spend as one row {@code (idx, cost, unpriced)}; its parameters are suffixed with {@code i}. */
+    private static String spendSql(Budget b, Budget.Window w, int i, Map<String, String> params) {
+        String n = "_" + i;
+        StringBuilder scope = new StringBuilder("workspace_id = {ws" + n + ":String}");
+        params.put("ws" + n, b.workspace());
         if (b.user() != null) {
-            scope.append(" AND user_id = {user:String}");
-            params.put("user", b.user());
+            scope.append(" AND user_id = {user" + n + ":String}");
+            params.put("user" + n, b.user());
         }
         if (b.agent() != null) {
-            scope.append(" AND agent_id = {agent:String}");
-            params.put("agent", b.agent());
+            scope.append(" AND agent_id = {agent" + n + ":String}");
+            params.put("agent" + n, b.agent());
         }
         if (b.modelPrefix() != null) {
-            scope.append(" AND startsWith(model, {prefix:String})");
-            params.put("prefix", b.modelPrefix());
+            scope.append(" AND startsWith(model, {prefix" + n + ":String})");
+            params.put("prefix" + n, b.modelPrefix());
         }
         // Whole UTC days inside the period come from the rollup; partial days at either end from the raw tables.
         LocalDate firstDay = LocalDate.ofInstant(w.start(), ZoneOffset.UTC);
@@ -247,16 +288,17 @@ public final class Budgets implements AutoCloseable {
         List<String> parts = new ArrayList<>();
         List<String> raw = new ArrayList<>();
         if (firstDay.isBefore(endDay)) {
-            params.put("d0", firstDay.toString());
-            params.put("d1", endDay.toString());
+            params.put("d0" + n, firstDay.toString());
+            params.put("d1" + n, endDay.toString());
             parts.add("SELECT toDecimal128(sum(cost_usd), 12) AS cost, toInt64(sum(unpriced_events)) AS unpriced"
-                    + " FROM llm_usage_daily WHERE day >= {d0:Date} AND day < {d1:Date} AND " + scope);
+                    + " FROM llm_usage_daily WHERE day >= {d0" + n + ":Date} AND day < {d1" + n + ":Date} AND "
+                    + scope);
             Instant rollupStart = firstDay.atStartOfDay(ZoneOffset.UTC).toInstant();
             Instant rollupEnd = endDay.atStartOfDay(ZoneOffset.UTC).toInstant();
-            range(raw, params, "a", w.start(), rollupStart);
-            range(raw, params, "b", rollupEnd, w.end());
+            range(raw, params, "a" + n, w.start(), rollupStart);
+            range(raw, params, "b" + n, rollupEnd, w.end());
         } else {
-            range(raw, params, "a", w.start(), w.end());
+            range(raw, params, "a" + n, w.start(), w.end());
         }
         if (!raw.isEmpty()) {
             String when = "(" + String.join(" OR ", raw) + ") AND " + scope;
@@ -265,9 +307,8 @@ public final class Budgets implements AutoCloseable {
             parts.add("SELECT toDecimal128(sum(cost_usd), 12) AS cost, toInt64(sum(unpriced_delta)) AS unpriced"
                     + " FROM llm_usage_adjustment WHERE " + when);
         }
-        String sql = "SELECT toDecimal128(sum(cost), 12) AS cost, toInt64(sum(unpriced)) AS unpriced FROM ("
-                + String.join(" UNION ALL ", parts) + ")";
-        return clickHouse.query(sql, params).getFirst();
+        return "SELECT toUInt32(" + i + ") AS idx, toDecimal128(sum(cost), 12) AS cost, toInt64(sum(unpriced)) AS"
+                + " unpriced FROM (" + String.join(" UNION ALL ", parts) + ")";
     }
 
     private static void range(List<String> raw, Map<String, String> params, String name, Instant from, Instant to) {

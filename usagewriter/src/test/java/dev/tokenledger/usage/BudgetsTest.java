@@ -70,11 +70,14 @@ class BudgetsTest {
         try (TokenLedger ledger = ledger()) {
             ledger.budgets().store().put(budget("ws-check-family", "ws-check", "gpt-4o", new BigDecimal("1000"), null));
             ledger.budgets().store().put(budget("ws-check", "ws-check", null, new BigDecimal("1000"), null));
+            // A month in Kolkata starts at 18:30 UTC: its partial UTC days are read from llm_usage, not the rollup.
+            ledger.budgets().store().put(new Budget("ws-check-kolkata", "ws-check", null, null, null,
+                    Budget.Period.MONTH, ZoneId.of("Asia/Kolkata"), new BigDecimal("1000"), null, false, null));
             ledger.recorder().record(event("ws-check", "gpt-4o-mini"), event("ws-check", "no-such-model-xyz"));
             TestPipeline.await(() -> {
                         List<Budgets.Status> seen = ledger.budgets().check("ws-check", "user-1", "planner",
                                 "gpt-4o-mini").budgets();
-                        return seen.size() == 2 && seen.stream().allMatch(s -> s.spendUsd().signum() > 0);
+                        return seen.size() == 3 && seen.stream().allMatch(s -> s.spendUsd().signum() > 0);
                     },
                     Duration.ofSeconds(60), () -> "spend not seen: " + ledger.budgets().statuses());
             TestPipeline.await(() -> ledger.budgets().status("ws-check").map(s -> s.unpricedEvents() == 1).orElse(false),
@@ -83,16 +86,21 @@ class BudgetsTest {
             Budgets.Check check = ledger.budgets().check("ws-check", "user-1", "planner", "gpt-4o-mini");
             assertThat(check.allowed()).isTrue();
             assertThat(check.budgets()).extracting(s -> s.budget().name())
-                    .containsExactlyInAnyOrder("ws-check", "ws-check-family");
+                    .containsExactlyInAnyOrder("ws-check", "ws-check-family", "ws-check-kolkata");
             Budgets.Status family = ledger.budgets().status("ws-check-family").orElseThrow();
             assertThat(family.unpricedEvents()).as("the unpriced call is not a gpt-4o model").isZero();
             Budgets.Status all = ledger.budgets().status("ws-check").orElseThrow();
             assertThat(all.spendUsd()).as("the unpriced call adds nothing to spend, and is counted apart")
                     .isEqualByComparingTo(family.spendUsd());
+            Budgets.Status kolkata = ledger.budgets().status("ws-check-kolkata").orElseThrow();
+            assertThat(kolkata.spendUsd()).as("the same calls, counted exactly across the zone's partial days")
+                    .isEqualTo(all.spendUsd());
+            assertThat(kolkata.unpricedEvents()).isEqualTo(1);
+            assertThat(kolkata.periodStart()).isEqualTo(kolkata.budget().window(Instant.now()).start());
             assertThat(all.resetsAt()).isEqualTo(all.budget().window(Instant.now()).end());
             assertThat(ledger.budgets().check("ws-check", "user-1", "planner", "claude-3").budgets())
                     .as("a model-family budget covers only its family").extracting(s -> s.budget().name())
-                    .containsExactly("ws-check");
+                    .containsExactlyInAnyOrder("ws-check", "ws-check-kolkata");
             assertThat(ledger.budgets().check("ws-other", "user-1", null, null)).isEqualTo(
                     new Budgets.Check(true, List.of()));
 
