@@ -158,7 +158,7 @@ final class BenchEnvironment implements AutoCloseable {
         }
         LedgerConfig c = freshLedgerConfig(scenario);
         return Ledger.open(new LedgerConfig(c.home(), c.postgres(), c.clickHouseServer(), c.clickHouseDatabase(), http,
-                c.dashboard(), c.pricing(), c.recorder(), c.writer(), c.workers(), c.jobRunrPoll()), mode);
+                c.dashboard(), c.pricing(), c.recorder(), c.writer(), c.workers(), c.jobRunrPoll(), c.budgets()), mode);
     }
 
     /** A pool on a fresh, migrated PostgreSQL database; with an empty price book unless {@code priced}. */
