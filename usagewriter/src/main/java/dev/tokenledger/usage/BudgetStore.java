@@ -1,107 +1,74 @@
 package dev.tokenledger.usage;
 
+import static dev.tokenledger.postgres.schema.Tables.BUDGET;
+
+import dev.tokenledger.postgres.schema.tables.records.BudgetRecord;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Types;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 /** The budgets kept in PostgreSQL ({@code budget}): set (insert or replace by name), list, find, delete. Thread-safe. */
 public final class BudgetStore {
-    private static final String COLUMNS = "name, workspace_id, user_id, agent_id, model_prefix, period, time_zone,"
-            + " limit_usd, thresholds, hard, webhook_url";
-
-    private final DataSource dataSource;
+    private final DSLContext db;
 
     public BudgetStore(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this.db = DSL.using(dataSource, SQLDialect.POSTGRES);
     }
 
     /** Inserts the budget, or replaces the one of that name; answers whether it was new. */
     public boolean put(Budget b) {
-        String sql = "INSERT INTO budget (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT (name) DO UPDATE SET workspace_id = excluded.workspace_id, user_id = excluded.user_id,"
-                + " agent_id = excluded.agent_id, model_prefix = excluded.model_prefix, period = excluded.period,"
-                + " time_zone = excluded.time_zone, limit_usd = excluded.limit_usd, thresholds = excluded.thresholds,"
-                + " hard = excluded.hard, webhook_url = excluded.webhook_url, updated_at = now()"
-                + " RETURNING (xmax = 0) AS inserted";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, b.name());
-            ps.setString(2, b.workspace());
-            ps.setString(3, b.user());
-            ps.setString(4, b.agent());
-            ps.setString(5, b.modelPrefix());
-            ps.setString(6, b.period().label());
-            ps.setString(7, b.zone().getId());
-            ps.setBigDecimal(8, b.limitUsd());
-            ps.setArray(9, c.createArrayOf("numeric", b.thresholds().toArray()));
-            ps.setBoolean(10, b.hard());
-            if (b.webhookUrl() == null) {
-                ps.setNull(11, Types.VARCHAR);
-            } else {
-                ps.setString(11, b.webhookUrl().toString());
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not store budget '" + b.name() + "': " + e.getMessage(), e);
-        }
+        BudgetRecord r = db.newRecord(BUDGET);
+        r.setName(b.name());
+        r.setWorkspaceId(b.workspace());
+        r.setUserId(b.user());
+        r.setAgentId(b.agent());
+        r.setModelPrefix(b.modelPrefix());
+        r.setPeriod(b.period().label());
+        r.setTimeZone(b.zone().getId());
+        r.setLimitUsd(b.limitUsd());
+        r.setThresholds(b.thresholds().toArray(BigDecimal[]::new));
+        r.setHard(b.hard());
+        r.setWebhookUrl(b.webhookUrl() == null ? null : b.webhookUrl().toString());
+        // xmax = 0 only on a row this statement inserted (PostgreSQL's way to tell an insert from an update).
+        return db.insertInto(BUDGET).set(r)
+                .onConflict(BUDGET.NAME).doUpdate()
+                .set(BUDGET.WORKSPACE_ID, DSL.excluded(BUDGET.WORKSPACE_ID))
+                .set(BUDGET.USER_ID, DSL.excluded(BUDGET.USER_ID))
+                .set(BUDGET.AGENT_ID, DSL.excluded(BUDGET.AGENT_ID))
+                .set(BUDGET.MODEL_PREFIX, DSL.excluded(BUDGET.MODEL_PREFIX))
+                .set(BUDGET.PERIOD, DSL.excluded(BUDGET.PERIOD))
+                .set(BUDGET.TIME_ZONE, DSL.excluded(BUDGET.TIME_ZONE))
+                .set(BUDGET.LIMIT_USD, DSL.excluded(BUDGET.LIMIT_USD))
+                .set(BUDGET.THRESHOLDS, DSL.excluded(BUDGET.THRESHOLDS))
+                .set(BUDGET.HARD, DSL.excluded(BUDGET.HARD))
+                .set(BUDGET.WEBHOOK_URL, DSL.excluded(BUDGET.WEBHOOK_URL))
+                .set(BUDGET.UPDATED_AT, DSL.currentOffsetDateTime())
+                .returningResult(DSL.field("xmax = 0", Boolean.class))
+                .fetchSingle().value1();
     }
 
     public List<Budget> list() {
-        return query("SELECT " + COLUMNS + " FROM budget ORDER BY name", null);
+        return db.selectFrom(BUDGET).orderBy(BUDGET.NAME).fetch(BudgetStore::budget);
     }
 
     public Optional<Budget> find(String name) {
-        return query("SELECT " + COLUMNS + " FROM budget WHERE name = ?", name).stream().findFirst();
+        return db.selectFrom(BUDGET).where(BUDGET.NAME.eq(name)).fetchOptional(BudgetStore::budget);
     }
 
     /** Deletes the budget (its fired alerts stay, as history); answers whether one was there. */
     public boolean delete(String name) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM budget WHERE name = ?")) {
-            ps.setString(1, name);
-            return ps.executeUpdate() > 0;
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not delete budget '" + name + "': " + e.getMessage(), e);
-        }
+        return db.deleteFrom(BUDGET).where(BUDGET.NAME.eq(name)).execute() > 0;
     }
 
-    private List<Budget> query(String sql, String name) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            if (name != null) {
-                ps.setString(1, name);
-            }
-            List<Budget> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(read(rs));
-                }
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not read budgets: " + e.getMessage(), e);
-        }
-    }
-
-    private static Budget read(ResultSet rs) throws SQLException {
-        Array a = rs.getArray("thresholds");
-        List<BigDecimal> thresholds = Arrays.stream((Object[]) a.getArray()).map(o -> (BigDecimal) o).toList();
-        String url = rs.getString("webhook_url");
-        return new Budget(rs.getString("name"), rs.getString("workspace_id"), rs.getString("user_id"),
-                rs.getString("agent_id"), rs.getString("model_prefix"), Budget.Period.parse(rs.getString("period")),
-                ZoneId.of(rs.getString("time_zone")), rs.getBigDecimal("limit_usd").stripTrailingZeros(), thresholds,
-                rs.getBoolean("hard"), url == null ? null : URI.create(url));
+    private static Budget budget(BudgetRecord r) {
+        return new Budget(r.getName(), r.getWorkspaceId(), r.getUserId(), r.getAgentId(), r.getModelPrefix(),
+                Budget.Period.parse(r.getPeriod()), ZoneId.of(r.getTimeZone()), r.getLimitUsd().stripTrailingZeros(),
+                List.of(r.getThresholds()), r.getHard(), r.getWebhookUrl() == null ? null : URI.create(r.getWebhookUrl()));
     }
 }
