@@ -197,6 +197,85 @@ function pricingQuality(q) {
   document.body.dataset.flaggedCalls = String(q.flagged_events);
 }
 
+/** "0.12" of "0.5" as "24.0%", from the exact amounts. */
+function percentOf(amount, limit) {
+  const l = toUnits(limit);
+  if (l === 0n) return '–';
+  const tenths = (toUnits(amount) * 1000n) / l;
+  return (Number(tenths) / 10).toFixed(1) + '%';
+}
+
+function budgetScope(b) {
+  if (b.user) return 'user ' + b.user + ' in ' + b.workspace;
+  if (b.agent) return 'agent ' + b.agent + ' in ' + b.workspace;
+  if (b.model) return b.model + '* in ' + b.workspace;
+  return b.workspace;
+}
+
+const utcMinute = s => new Date(s).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
+/** One card per budget (of the chosen workspace, if any): its burn-down so far and the forecast to the reset. */
+function budgetCards(burnDowns, filters) {
+  const section = document.getElementById('budgets');
+  const shown = (burnDowns || []).filter(b => !filters.workspace || b.budget.workspace === filters.workspace);
+  for (const id of Object.keys(charts)) {
+    if (id.startsWith('budget-chart-')) {
+      charts[id].dispose();
+      delete charts[id];
+    }
+  }
+  section.hidden = shown.length === 0;
+  document.getElementById('budget-cards').innerHTML = shown.map((b, i) => {
+    const d = b.budget;
+    const when = !b.exhausted_at ? ''
+      : (toUnits(b.spend_usd) >= toUnits(d.limit_usd) ? ' · limit reached ' : ' · at this pace the limit is reached ')
+        + utcMinute(b.exhausted_at);
+    const unpriced = b.unpriced_events > 0 ? ` · ${count(b.unpriced_events)} unpriced calls, not counted` : '';
+    return `<div class="card budget${b.forecast_over ? ' hot' : ''}" data-budget="${escapeHtml(d.name)}"`
+      + ` data-spend="${b.spend_usd}" data-forecast="${b.forecast_usd}">`
+      + `<h3>${escapeHtml(d.name)} <span>${escapeHtml(budgetScope(d))} · ${d.period}${d.hard ? ' · hard' : ''}</span></h3>`
+      + `<div class="figures" title="${b.spend_usd} of ${d.limit_usd} USD">spent <b>${money(b.spend_usd)}</b> of `
+      + `${money(d.limit_usd)} (${percentOf(b.spend_usd, d.limit_usd)}) · forecast <b>${money(b.forecast_usd)}</b> `
+      + `(${percentOf(b.forecast_usd, d.limit_usd)}) at the reset, ${utcMinute(b.resets_at)}${when}${escapeHtml(unpriced)}</div>`
+      + `<div class="chart" id="budget-chart-${i}"></div></div>`;
+  }).join('');
+  shown.forEach((b, i) => burnDownChart('budget-chart-' + i, b));
+}
+
+function burnDownChart(id, b) {
+  const t = s => new Date(s).getTime();
+  const usd = s => Number(toUnits(s)) / 1e12;
+  const limit = usd(b.budget.limit_usd);
+  const thresholds = b.budget.thresholds.filter(x => toUnits(x) !== ONE).map(x => ({
+    yAxis: limit * Number(x), lineStyle: { color: '#98a2b3', type: 'dotted' }, label: { formatter: percentOf(x, '1') },
+  }));
+  chart(id).setOption({
+    animation: false, // drawn with the rest of the page, so a screenshot or a glance shows the whole line
+    grid: { left: 8, right: 50, top: 12, bottom: 4, containLabel: true },
+    tooltip: { trigger: 'axis', valueFormatter: v => money(v.toFixed(12)) },
+    xAxis: { type: 'time', min: t(b.period_start), max: t(b.resets_at) },
+    yAxis: {
+      type: 'value', max: v => Math.max(v.max, limit) * 1.05,
+      axisLabel: { showMaxLabel: false, formatter: v => money(v.toFixed(12)) },
+    },
+    series: [
+      {
+        name: 'spent', type: 'line', showSymbol: false, color: '#3559e0', areaStyle: { opacity: 0.12 },
+        data: b.points.map(p => [t(p.at), usd(p.spend_usd)]),
+        markLine: {
+          symbol: 'none', silent: true,
+          data: [{ yAxis: limit, lineStyle: { color: '#b42318' }, label: { formatter: 'limit' } }, ...thresholds],
+        },
+      },
+      {
+        name: 'forecast', type: 'line', showSymbol: false, color: b.forecast_over ? '#b42318' : '#667085',
+        lineStyle: { type: 'dashed' },
+        data: [[t(b.as_of), usd(b.spend_usd)], [t(b.resets_at), usd(b.forecast_usd)]],
+      },
+    ],
+  }, true);
+}
+
 /** What the strip shows of a check: its detail, or for dead letters just how many wait ("3 unresolved"). */
 function checkText(c) {
   if (c.name === 'dead_letters') {
@@ -253,7 +332,7 @@ async function render() {
   const started = performance.now();
   try {
     await fillChoices(filters);
-    const [byModel, byUser, byWorkspace, byAgent, series, ready, meta, pricing] = await Promise.all([
+    const [byModel, byUser, byWorkspace, byAgent, series, ready, meta, pricing, burnDowns] = await Promise.all([
       getJson('/v1/reports/model?' + query(filters, { limit: 1000 })),
       getJson('/v1/reports/user?' + query(filters, { limit: 10 })),
       getJson('/v1/reports/workspace?' + query(filters, { limit: 10 })),
@@ -265,6 +344,8 @@ async function render() {
       filters.user || filters.model ? Promise.resolve(null)
         : getJson('/v1/reports/pricing?' + query({ from: filters.from, to: filters.to, workspace: filters.workspace }))
           .catch(() => null),
+      // Budgets follow the period, not the chosen dates; a key without reports:read on them sees none.
+      getJson('/v1/reports/budgets').catch(() => null),
     ]);
     kpis(byModel);
     pricingQuality(pricing);
@@ -276,6 +357,7 @@ async function render() {
     tokenMix(byModel.lines);
     modelTable(byModel);
     health(ready, meta);
+    budgetCards(burnDowns, filters);
     status.textContent = `answered from ${byModel.source} in ` +
       `${Math.round(performance.now() - started)} ms · ${filters.from} … ${filters.to} UTC`;
     document.body.dataset.rendered = 'true';

@@ -3,6 +3,7 @@ package dev.tokenledger.orchestrator;
 import dev.tokenledger.usage.Budget;
 import dev.tokenledger.usage.BudgetStore;
 import dev.tokenledger.usage.Budgets;
+import dev.tokenledger.usage.BurnDown;
 import dev.tokenledger.usage.InvalidBudgetException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -109,9 +110,11 @@ final class BudgetCommand implements Runnable {
         }
         Budget b = found.get();
         Budgets.Status status = null;
+        BurnDown burnDown = null;
         if (spend) {
             try (Ledger ledger = ledgers.open(Ledger.Mode.CLIENT)) {
                 status = ledger.budgets().current(b);
+                burnDown = ledger.budgets().burnDown(b, status.asOf());
             }
         }
         if (json) {
@@ -125,6 +128,10 @@ final class BudgetCommand implements Runnable {
                     + Budgets.percent(status.ratio()) + "), " + Output.money(status.remainingUsd()) + " left; "
                     + status.unpricedEvents() + " unpriced call(s) not in the spend"
                     + (status.stops() ? "; OVER: calls should stop" : status.over() ? "; over (soft)" : ""));
+            out().println("forecast at the reset, at this period's pace so far: " + Output.money(burnDown.forecastUsd())
+                    + (burnDown.exhaustedAt() == null ? ""
+                    : status.over() ? "; the limit was reached by " + burnDown.exhaustedAt()
+                    : "; at this pace the limit is reached at " + burnDown.exhaustedAt()));
         }
         return 0;
     }

@@ -43,6 +43,24 @@ public record BudgetJson(String name, String workspace, String user, String agen
         }
     }
 
+    /**
+     * A budget's burn-down ({@code GET /v1/reports/budgets}): the exact spend at each step of the period so far, and
+     * where the period's pace so far takes it by the reset.
+     */
+    public record BurnDown(BudgetJson budget, Instant periodStart, Instant resetsAt, Instant asOf, BigDecimal spendUsd,
+                           long unpricedEvents, BigDecimal forecastUsd, boolean forecastOver, Instant exhaustedAt,
+                           List<Point> points) {
+        /** The spend from the period's start up to {@code at}. */
+        public record Point(Instant at, BigDecimal spendUsd) {
+        }
+
+        public static BurnDown of(dev.tokenledger.usage.BurnDown b) {
+            return new BurnDown(BudgetJson.of(b.budget(), null), b.periodStart(), b.periodEnd(), b.asOf(),
+                    b.spendUsd(), b.unpricedEvents(), b.forecastUsd(), b.forecastOver(), b.exhaustedAt(),
+                    b.points().stream().map(p -> new Point(p.at(), p.spendUsd())).toList());
+        }
+    }
+
     private static final Set<String> FIELDS = Set.of("name", "workspace", "user", "agent", "model", "period",
             "time_zone", "limit_usd", "thresholds", "hard", "webhook_url");
 

@@ -49,7 +49,8 @@ class BudgetCommandTest {
 
         TestCli.Run show = cli.run("budget", "show", "team-a", "--spend");
         assertThat(show.exit()).as(show.toString()).isZero();
-        assertThat(show.out()).contains("spent $0.00 of $250.00", "0 unpriced call(s)", "resets then");
+        assertThat(show.out()).contains("spent $0.00 of $250.00", "0 unpriced call(s)", "resets then",
+                "forecast at the reset, at this period's pace so far: $0.00");
         JsonNode shown = Output.JSON.readTree(cli.run("budget", "show", "team-a", "--spend", "--json").out());
         assertThat(shown.at("/status/spend_usd").asText()).isEqualTo("0.000000000000");
 

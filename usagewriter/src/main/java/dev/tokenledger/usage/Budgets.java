@@ -86,6 +86,7 @@ public final class Budgets implements AutoCloseable {
     private final JobRequestScheduler jobs;
     private final BudgetSettings settings;
     private final InstantSource clock;
+    private final BurnDownReader burnDowns;
     private final Set<String> firedHere = new HashSet<>();
     private final AtomicLong refreshes = new AtomicLong();
     private volatile View view = View.EMPTY;
@@ -102,6 +103,7 @@ public final class Budgets implements AutoCloseable {
         this.jobs = jobs;
         this.settings = settings;
         this.clock = clock;
+        this.burnDowns = new BurnDownReader(clickHouse);
     }
 
     /** The definitions in PostgreSQL (set, list, delete); a running refresher sees a change at its next refresh. */
@@ -180,6 +182,14 @@ public final class Budgets implements AutoCloseable {
         Budget.Window w = budget.window(now);
         Row spent = spend(budget, w);
         return status(budget, w, spent.decimal("cost"), spent.int64("unpriced"), now);
+    }
+
+    /**
+     * {@code budget}'s burn-down in the period {@code at} falls in (now: the current period), read from ClickHouse now:
+     * spend at each step so far and the forecast to the period's end.
+     */
+    public BurnDown burnDown(Budget budget, Instant at) {
+        return burnDowns.read(budget, at, clock.instant());
     }
 
     /** When the last refresh completed (null: none yet). */
@@ -265,20 +275,7 @@ public final class Budgets implements AutoCloseable {
     /** One budget's spend as one row {@code (idx, cost, unpriced)}; its parameters are suffixed with {@code i}. */
     private static String spendSql(Budget b, Budget.Window w, int i, Map<String, String> params) {
         String n = "_" + i;
-        StringBuilder scope = new StringBuilder("workspace_id = {ws" + n + ":String}");
-        params.put("ws" + n, b.workspace());
-        if (b.user() != null) {
-            scope.append(" AND user_id = {user" + n + ":String}");
-            params.put("user" + n, b.user());
-        }
-        if (b.agent() != null) {
-            scope.append(" AND agent_id = {agent" + n + ":String}");
-            params.put("agent" + n, b.agent());
-        }
-        if (b.modelPrefix() != null) {
-            scope.append(" AND startsWith(model, {prefix" + n + ":String})");
-            params.put("prefix" + n, b.modelPrefix());
-        }
+        String scope = scopeSql(b, n, params);
         // Whole UTC days inside the period come from the rollup; partial days at either end from the raw tables.
         LocalDate firstDay = LocalDate.ofInstant(w.start(), ZoneOffset.UTC);
         if (!firstDay.atStartOfDay(ZoneOffset.UTC).toInstant().equals(w.start())) {
@@ -309,6 +306,25 @@ public final class Budgets implements AutoCloseable {
         }
         return "SELECT toUInt32(" + i + ") AS idx, toDecimal128(sum(cost), 12) AS cost, toInt64(sum(unpriced)) AS"
                 + " unpriced FROM (" + String.join(" UNION ALL ", parts) + ")";
+    }
+
+    /** The condition that selects {@code b}'s scope (workspace, and its user, agent or model family), parameters suffixed with {@code n}. */
+    static String scopeSql(Budget b, String n, Map<String, String> params) {
+        StringBuilder scope = new StringBuilder("workspace_id = {ws" + n + ":String}");
+        params.put("ws" + n, b.workspace());
+        if (b.user() != null) {
+            scope.append(" AND user_id = {user" + n + ":String}");
+            params.put("user" + n, b.user());
+        }
+        if (b.agent() != null) {
+            scope.append(" AND agent_id = {agent" + n + ":String}");
+            params.put("agent" + n, b.agent());
+        }
+        if (b.modelPrefix() != null) {
+            scope.append(" AND startsWith(model, {prefix" + n + ":String})");
+            params.put("prefix" + n, b.modelPrefix());
+        }
+        return scope.toString();
     }
 
     private static void range(List<String> raw, Map<String, String> params, String name, Instant from, Instant to) {

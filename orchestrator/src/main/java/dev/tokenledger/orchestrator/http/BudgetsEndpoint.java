@@ -8,6 +8,11 @@ import dev.tokenledger.usage.Budget;
 import dev.tokenledger.usage.Budgets;
 import dev.tokenledger.usage.InvalidBudgetException;
 import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /**
  * {@code /v1/budgets}: list, show, set (PUT, insert or replace by name) and delete budgets (admin keys, kept to the
@@ -70,9 +75,43 @@ final class BudgetsEndpoint {
                 ctx.queryParam("model"))));
     }
 
+    /**
+     * {@code GET /v1/reports/budgets}: the burn-down of every budget the key may read (or the one {@code name}s), in
+     * the period {@code at} falls in: an instant, or a date meaning that day in each budget's own zone (default: now).
+     */
+    void burnDowns(Context ctx) {
+        for (String param : ctx.queryParamMap().keySet()) {
+            if (!param.equals("name") && !param.equals("at")) {
+                throw ApiException.badParameter(param, "is not known; use at, name");
+            }
+        }
+        String at = ctx.queryParam("at");
+        Principal p = ApiKeys.principal(ctx);
+        List<Budget> shown = ctx.queryParam("name") == null
+                ? budgets.store().list().stream().filter(b -> p.mayTouch(b.workspace())).toList()
+                : List.of(find(ctx, ctx.queryParam("name")));
+        ctx.json(shown.stream().map(b -> BudgetJson.BurnDown.of(budgets.burnDown(b, instant(b, at)))).toList());
+    }
+
+    private static Instant instant(Budget b, String at) {
+        if (at == null || at.isBlank()) {
+            return Instant.now();
+        }
+        try {
+            return at.length() == 10 ? LocalDate.parse(at).atTime(LocalTime.NOON).atZone(b.zone()).toInstant()
+                    : Instant.parse(at);
+        } catch (DateTimeParseException e) {
+            throw ApiException.badParameter("at", "must be a date (YYYY-MM-DD) or an instant (2026-11-27T14:50:00Z),"
+                    + " got '" + EventFields.abbreviate(at) + "'");
+        }
+    }
+
     /** The named budget, 404 when absent or in a workspace the key may not touch (its existence is not the key's). */
     private Budget find(Context ctx) {
-        String name = ctx.pathParam("name");
+        return find(ctx, ctx.pathParam("name"));
+    }
+
+    private Budget find(Context ctx, String name) {
         Principal p = ApiKeys.principal(ctx);
         return budgets.store().find(name).filter(b -> p.mayTouch(b.workspace()))
                 .orElseThrow(() -> new ApiException(404, new ApiError("no budget named '"

@@ -147,6 +147,7 @@ public final class HttpApi implements AutoCloseable {
             c.routes.get("/v1/usage/{event_id}", costs::handle, Access.REPORTS_READ);
             c.routes.get("/v1/reports/timeseries", reports::timeSeries, Access.REPORTS_READ);
             c.routes.get("/v1/reports/pricing", reports::pricing, Access.REPORTS_READ);
+            c.routes.get("/v1/reports/budgets", budgets::burnDowns, Access.REPORTS_READ);
             c.routes.get("/v1/reports/{by}", reports::handle, Access.REPORTS_READ);
             c.routes.get("/v1/budgets", budgets::list, Access.ADMIN);
             c.routes.get("/v1/budgets/check", budgets::check, Access.USAGE_WRITE); // before {name}: first match wins

@@ -69,6 +69,7 @@ class ApiKeyScopesTest {
         needs.put("GET /v1/usage/{event_id}", Scope.REPORTS_READ);
         needs.put("GET /v1/reports/timeseries", Scope.REPORTS_READ);
         needs.put("GET /v1/reports/pricing", Scope.REPORTS_READ);
+        needs.put("GET /v1/reports/budgets", Scope.REPORTS_READ);
         needs.put("GET /v1/reports/{by}", Scope.REPORTS_READ);
         needs.put("GET /ui", Scope.REPORTS_READ);
         needs.put("GET /ui/app.js", Scope.REPORTS_READ);

@@ -20,6 +20,7 @@ class BudgetsOverHttpTest {
     private static ApiClient admin;
     private static String writeA;
     private static String adminA;
+    private static String readerA;
 
     @BeforeAll
     static void start() {
@@ -29,7 +30,8 @@ class BudgetsOverHttpTest {
         ApiKeyStore store = new ApiKeyStore(running.postgres.dataSource(), InstantSource.system());
         writeA = store.create("ingest-a", Set.of(Scope.USAGE_WRITE), Set.of("ws-a"), "test").secret();
         adminA = store.create("admin-a", Set.of(Scope.ADMIN), Set.of("ws-a"), "test").secret();
-        for (String key : new String[] {writeA, adminA}) {
+        readerA = store.create("reader-a", Set.of(Scope.REPORTS_READ), Set.of("ws-a"), "test").secret();
+        for (String key : new String[] {writeA, adminA, readerA}) {
             HttpApiTest.await(() -> as(key).get("/v1/meta").status(), s -> s == 200);
         }
     }
@@ -127,5 +129,40 @@ class BudgetsOverHttpTest {
         assertThat(metrics).contains("tokenledger_budget_spend_usd{budget=\"ws-a-daily\",workspace=\"ws-a\"}");
         admin.delete("/v1/budgets/ws-a-daily");
         admin.delete("/v1/budgets/ws-b-daily");
+    }
+
+    @Test
+    void aReportsKeySeesTheBurnDownOfItsWorkspacesBudgetsEndingAtTheirSpend() {
+        assertThat(admin.put("/v1/budgets/burn-a", """
+                {"workspace": "ws-a", "period": "month", "limit_usd": "0.000001"}""").status()).isEqualTo(201);
+        assertThat(admin.put("/v1/budgets/burn-b", """
+                {"workspace": "ws-b", "period": "month", "limit_usd": "1000"}""").status()).isEqualTo(201);
+        assertThat(as(writeA).post("/v1/usage", UsageJson.event("ws-a")).status()).isEqualTo(202);
+
+        JsonNode burn = HttpApiTest.await(() -> as(readerA).get("/v1/reports/budgets").json(),
+                j -> j.size() > 0 && j.findValues("spend_usd").stream().anyMatch(v -> v.asText().matches(".*[1-9].*")));
+        assertThat(burn).extracting(j -> j.at("/budget/workspace").asText()).containsOnly("ws-a");
+        JsonNode a = java.util.stream.StreamSupport.stream(burn.spliterator(), false)
+                .filter(j -> j.at("/budget/name").asText().equals("burn-a")).findFirst().orElseThrow();
+        JsonNode points = a.get("points");
+        assertThat(points.get(0).get("spend_usd").asText()).isEqualTo("0.000000000000");
+        assertThat(points.get(points.size() - 1).get("spend_usd").asText()).as("money as a decimal string")
+                .isEqualTo(a.get("spend_usd").asText());
+        assertThat(a.get("forecast_over").asBoolean()).isTrue();
+        assertThat(a.get("exhausted_at").asText()).endsWith("Z");
+        assertThat(a.get("resets_at").asText()).isEqualTo(java.time.YearMonth.now(java.time.ZoneOffset.UTC).plusMonths(1)
+                .atDay(1) + "T00:00:00Z");
+
+        assertThat(as(readerA).get("/v1/reports/budgets?name=burn-b").status()).as("another workspace's budget")
+                .isEqualTo(404);
+        ApiClient.Reply badAt = as(readerA).get("/v1/reports/budgets?at=yesterday");
+        assertThat(badAt.status()).isEqualTo(400);
+        assertThat(badAt.json().get("parameter").asText()).isEqualTo("at");
+        JsonNode lastYear = as(readerA).get("/v1/reports/budgets?name=burn-a&at=2025-06-15").json().get(0);
+        assertThat(lastYear.get("period_start").asText()).isEqualTo("2025-06-01T00:00:00Z");
+        assertThat(lastYear.get("spend_usd").asText()).isEqualTo("0.000000000000");
+        assertThat(as(writeA).get("/v1/reports/budgets").status()).as("needs reports:read").isEqualTo(403);
+        admin.delete("/v1/budgets/burn-a");
+        admin.delete("/v1/budgets/burn-b");
     }
 }

@@ -77,6 +77,8 @@ class UsagePageBrowserTest {
         // A browser can only send Basic credentials: any user name, the API key as the password. Given once
         // (as a person would type them into the prompt), the browser keeps them for the page's requests.
         String base = api.api.url().toString();
+        assertThat(api.client.put("/v1/budgets/globex-monthly", """
+                {"workspace": "globex", "period": "month", "limit_usd": "25"}""").status()).isEqualTo(201);
         browser.get(base.replace("http://", "http://admin:" + KEY + "@") + "/ui/style.css");
         browser.get(base + "/ui");
         awaitRendered();
@@ -93,6 +95,16 @@ class UsagePageBrowserTest {
         WebElement deadLetters = browser.findElement(By.cssSelector("#health [data-check=dead_letters]"));
         assertThat(deadLetters.getText()).isEqualTo("dead letters: none unresolved");
         assertThat(deadLetters.getAttribute("class")).isEqualTo("ok");
+        // The budget's burn-down: the figure on its card is the endpoint's, to the last digit, and it is drawn.
+        WebElement budget = browser.findElement(By.cssSelector("#budgets [data-budget=globex-monthly]"));
+        assertThat(browser.findElement(By.id("budgets")).isDisplayed()).isTrue();
+        JsonNode burnDown = api.client.get("/v1/reports/budgets?name=globex-monthly").json().get(0);
+        assertThat(new BigDecimal(budget.getAttribute("data-spend")))
+                .isEqualByComparingTo(burnDown.get("spend_usd").asText());
+        assertThat(new BigDecimal(budget.getAttribute("data-forecast"))).as("the forecast moves with the clock")
+                .isGreaterThanOrEqualTo(new BigDecimal(burnDown.get("spend_usd").asText()));
+        assertThat(budget.findElements(By.cssSelector("svg path"))).as("the burn-down chart").isNotEmpty();
+        assertThat(budget.getText()).contains("forecast", "of $25.00");
         screenshot("usage-all-workspaces.png");
 
         new Select(browser.findElement(By.name("workspace"))).selectByVisibleText("globex");
