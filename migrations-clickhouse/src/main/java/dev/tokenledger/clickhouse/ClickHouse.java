@@ -53,7 +53,8 @@ public interface ClickHouse extends AutoCloseable {
      * {@code deduplicate_blocks_in_dependent_materialized_views=1} and {@code async_insert=0} along with
      * the batch's deduplication token, so a repeated batch is dropped by the table and by every
      * materialized view that reads it; and {@code input_format_skip_unknown_fields=0}, so a column the
-     * table does not have fails the insert instead of being dropped. Failures throw
+     * table does not have fails the insert instead of being dropped; and {@code distributed_foreground_insert=1}, so
+     * an insert through a cluster's Distributed table is on its shard when this returns. Failures throw
      * {@link ClickHouseException}.
      */
     void insert(InsertBatch batch);

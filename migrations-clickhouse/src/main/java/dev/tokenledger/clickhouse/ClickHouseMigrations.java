@@ -29,6 +29,14 @@ import org.slf4j.LoggerFactory;
  * database no longer matches what the file says. ClickHouse has no transactional DDL, so the DDL files
  * are written to be re-runnable ({@code IF NOT EXISTS}): a run interrupted between a statement and its
  * record can simply be run again.
+ *
+ * <p>On a ClickHouse cluster ({@link ClickHouseTopology#cluster}) the database is made on every node, and each file's
+ * statements run as {@link ClusterDdl} translates them ({@code ON CLUSTER}, replicated, with Distributed tables); the
+ * checksum stays the file's. The history is then one {@code ReplicatedMergeTree} table that every node of the cluster
+ * holds whole (one Keeper path for the cluster, not one per shard): the DDL it records ran on the whole cluster, so it
+ * is a fact about the cluster, and a runner connected to any node reads the same history (see {@link ClusterDdl}: a
+ * table without a partition key). Its record is deduplicated
+ * in Keeper by the same token, so two runners racing on one file record it once.
  */
 public final class ClickHouseMigrations {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseMigrations.class);
@@ -47,16 +55,27 @@ public final class ClickHouseMigrations {
     }
 
     private final ClickHouse clickHouse;
+    private final ClickHouseTopology topology;
     private final String location;
     private final ClassLoader classLoader;
     private final Clock clock;
 
     public ClickHouseMigrations(ClickHouse clickHouse) {
-        this(clickHouse, DEFAULT_LOCATION, ClickHouseMigrations.class.getClassLoader(), Clock.systemUTC());
+        this(clickHouse, ClickHouseTopology.SINGLE_NODE);
+    }
+
+    public ClickHouseMigrations(ClickHouse clickHouse, ClickHouseTopology topology) {
+        this(clickHouse, topology, DEFAULT_LOCATION, ClickHouseMigrations.class.getClassLoader(), Clock.systemUTC());
     }
 
     ClickHouseMigrations(ClickHouse clickHouse, String location, ClassLoader classLoader, Clock clock) {
+        this(clickHouse, ClickHouseTopology.SINGLE_NODE, location, classLoader, clock);
+    }
+
+    ClickHouseMigrations(ClickHouse clickHouse, ClickHouseTopology topology, String location, ClassLoader classLoader,
+                         Clock clock) {
         this.clickHouse = clickHouse;
+        this.topology = topology;
         this.location = location;
         this.classLoader = classLoader;
         this.clock = clock;
@@ -64,15 +83,16 @@ public final class ClickHouseMigrations {
 
     /** Applies every migration not yet applied, in order, and returns those it applied. */
     public List<Migration> migrate() {
-        clickHouse.execute("CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE + " ("
-                + "version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC')"
-                + ") ENGINE = MergeTree ORDER BY version"
-                + " SETTINGS non_replicated_deduplication_window = 1000"); // so the record's token deduplicates
+        if (topology.clustered()) {
+            clickHouse.execute("CREATE DATABASE IF NOT EXISTS " + Identifiers.quoted(clickHouse.database(), "database name")
+                    + topology.onCluster());
+        }
+        clickHouse.execute(historyTableDdl());
         Map<Integer, Migration> applied = applied();
         List<Migration> done = new ArrayList<>();
-        for (String file : listedFiles()) {
-            String script = read(file);
-            Migration migration = describe(file, script);
+        for (Planned planned : plan(clickHouse.database())) {
+            String file = planned.file();
+            Migration migration = planned.migration();
             Migration before = applied.get(migration.version());
             if (before != null) {
                 if (!before.checksum().equals(migration.checksum())) {
@@ -83,7 +103,7 @@ public final class ClickHouseMigrations {
                 continue;
             }
             long started = System.nanoTime();
-            for (String statement : SqlScript.statements(script)) {
+            for (String statement : planned.statements()) {
                 try {
                     clickHouse.execute(statement);
                 } catch (ClickHouseException e) {
@@ -97,6 +117,46 @@ public final class ClickHouseMigrations {
             done.add(migration);
         }
         return List.copyOf(done);
+    }
+
+    /** One listed file: what it is, and the statements it runs on this topology. */
+    record Planned(String file, Migration migration, List<String> statements) {
+        Planned {
+            statements = List.copyOf(statements);
+        }
+    }
+
+    /**
+     * Every listed file with the statements it runs on this topology, applied or not: a cluster's translation of a
+     * file depends on the tables the files before it made.
+     */
+    List<Planned> plan(String database) {
+        ClusterDdl cluster = topology.clustered() ? new ClusterDdl(topology, database) : null;
+        List<Planned> planned = new ArrayList<>();
+        for (String file : listedFiles()) {
+            String script = read(file);
+            List<String> statements = SqlScript.statements(script);
+            if (cluster != null) {
+                try {
+                    statements = statements.stream().flatMap(s -> cluster.translate(s).stream()).toList();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("migration " + file + ": " + e.getMessage(), e);
+                }
+            }
+            planned.add(new Planned(file, describe(file, script), statements));
+        }
+        return planned;
+    }
+
+    /** The history table's DDL: on a cluster translated like a migration's (no partition key: every node holds it whole). */
+    private String historyTableDdl() {
+        String ddl = "CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE
+                + " (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC'))"
+                + " ENGINE = MergeTree ORDER BY version"
+                + " SETTINGS non_replicated_deduplication_window = 1000"; // so the record's token deduplicates
+        return topology.clustered()
+                ? new ClusterDdl(topology, clickHouse.database()).translate(ddl).getFirst()
+                : ddl;
     }
 
     private Map<Integer, Migration> applied() {

@@ -17,6 +17,10 @@ import java.util.stream.Collectors;
  *       materialized views the same way.</li>
  *   <li>{@code input_format_skip_unknown_fields=0}: a column the table does not have is an error, not
  *       silently dropped (the default is 1, which wrote a row of defaults for a misnamed column).</li>
+ *   <li>{@code distributed_foreground_insert=1}: on a cluster the insert goes through a Distributed table, which then
+ *       sends the block to its shard before answering, with this query's settings (the token included), instead of
+ *       queueing it on the node's disk for later: the answer means the shard has the block, and a retry meets the token
+ *       on that shard. No effect on a table that is not Distributed.</li>
  * </ul>
  * A batch's extra settings come after these and may not override them.
  */
@@ -24,7 +28,8 @@ final class ExactlyOnceSettings {
     static final String TOKEN = "insert_deduplication_token";
     static final Map<String, String> PINNED = pinned();
     private static final Set<String> RESERVED = Set.of(TOKEN, "insert_deduplicate",
-            "deduplicate_blocks_in_dependent_materialized_views", "async_insert", "input_format_skip_unknown_fields");
+            "deduplicate_blocks_in_dependent_materialized_views", "async_insert", "input_format_skip_unknown_fields",
+            "distributed_foreground_insert");
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
 
     private ExactlyOnceSettings() {
@@ -36,6 +41,7 @@ final class ExactlyOnceSettings {
         m.put("deduplicate_blocks_in_dependent_materialized_views", "1");
         m.put("async_insert", "0");
         m.put("input_format_skip_unknown_fields", "0");
+        m.put("distributed_foreground_insert", "1");
         return java.util.Collections.unmodifiableMap(m);
     }
 
