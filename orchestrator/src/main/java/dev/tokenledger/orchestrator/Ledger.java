@@ -72,6 +72,7 @@ public final class Ledger implements AutoCloseable {
             this.ledger = remember(TokenLedger.builder()
                     .postgres(postgres.dataSource())
                     .clickHouse(clickHouse)
+                    .clickHouseTopology(config.clickHouseTopology())
                     .pricing(config.pricing())
                     .recorder(config.recorder())
                     .writer(config.writer())

@@ -1,5 +1,6 @@
 package dev.tokenledger.orchestrator;
 
+import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.ServerClickHouse;
 import dev.tokenledger.postgres.PostgresSettings;
 import dev.tokenledger.pricing.FeedSource;
@@ -17,12 +18,13 @@ import java.util.Map;
  * The whole configuration, validated and frozen at start. Build it with {@link #from(Map)} from the
  * environment (see {@link Setting} and docs/configuration.md).
  *
- * @param clickHouseServer the server to use, or null for the embedded chDB under {@code home/clickhouse}
+ * @param clickHouseServer   the server to use, or null for the embedded chDB under {@code home/clickhouse}
+ * @param clickHouseTopology one node, or the ClickHouse cluster the tables are made on (a server only)
  */
 public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHouse.Settings clickHouseServer,
                            String clickHouseDatabase, Http http, Dashboard dashboard, PricingSettings pricing,
                            RecorderSettings recorder, WriterSettings writer, int workers, Duration jobRunrPoll,
-                           BudgetSettings budgets) {
+                           BudgetSettings budgets, ClickHouseTopology clickHouseTopology) {
 
     /** The HTTP API. API keys are secrets: never printed. */
     public record Http(int port, List<String> apiKeys, long maxBodyBytes, boolean localOnly) {
@@ -92,6 +94,19 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
                     base.connectTimeout(), socket, socket, base.compressServerResponse());
         }
 
+        ClickHouseTopology topology = ClickHouseTopology.SINGLE_NODE;
+        String cluster = c.raw(Setting.CLICKHOUSE_CLUSTER);
+        if (cluster != null) {
+            if (chServer == null) {
+                throw new ConfigException(Setting.CLICKHOUSE_CLUSTER.env + " needs " + Setting.CLICKHOUSE_URL.env
+                        + ": the embedded ClickHouse (chDB) has no Keeper and no cluster");
+            }
+            if (!cluster.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new ConfigException(Setting.CLICKHOUSE_CLUSTER.env + " must be a plain identifier, got '" + cluster + "'");
+            }
+            topology = ClickHouseTopology.cluster(cluster);
+        }
+
         boolean localOnly = c.bool(Setting.LOCAL_ONLY);
         String keys = c.raw(Setting.API_KEYS);
         List<String> apiKeys = keys == null ? List.of()
@@ -146,7 +161,7 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         BudgetSettings budgets = BudgetSettings.DEFAULTS.withRefreshInterval(budgetRefresh)
                 .withWebhookSecret(c.raw(Setting.BUDGET_WEBHOOK_SECRET));
         return new LedgerConfig(home, postgres, chServer, database, http, dashboard, pricing, recorder, writer, workers,
-                poll, budgets);
+                poll, budgets, topology);
     }
 
     private static Path home(String value, Map<String, String> env) {
@@ -163,6 +178,6 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         return new LedgerConfig(home, postgres, clickHouseServer, clickHouseDatabase,
                 new Http(http.port(), http.apiKeys(), http.maxBodyBytes(), true),
                 new Dashboard(dashboard.port(), dashboard.user(), dashboard.password(), true), pricing, recorder, writer,
-                workers, jobRunrPoll, budgets);
+                workers, jobRunrPoll, budgets, clickHouseTopology);
     }
 }

@@ -63,6 +63,8 @@ enum Setting {
             "Largest accepted `POST /v1/usage` or `POST /v1/traces` body (for gzip, also once inflated); a bigger one is answered 413."),
     PG_POOL_SIZE(Tier.RARE, "TOKENLEDGER_PG_POOL_SIZE", "24", false, "HikariCP pool size (at least 2 × workers + commit threads + 4: a `usage_write` job holds one connection for its month locks)."),
     PG_CONNECT_TIMEOUT(Tier.RARE, "TOKENLEDGER_PG_CONNECT_TIMEOUT", "5s", false, "How long a caller waits for a PostgreSQL connection."),
+    CLICKHOUSE_CLUSTER(Tier.RARE, "TOKENLEDGER_CLICKHOUSE_CLUSTER", "(none)", false,
+            "Name of a ClickHouse cluster (in the servers' `remote_servers`, with Keeper and the `{shard}` and `{replica}` macros) to create the tables on: `ON CLUSTER`, as `Replicated*MergeTree` tables `<table>_local` sharded by month, with `Distributed` tables under the usual names for reads and inserts. Needs `TOKENLEDGER_CLICKHOUSE_URL`. Unset: single-node tables. See docs/deployment.md."),
     CLICKHOUSE_SOCKET_TIMEOUT(Tier.RARE, "TOKENLEDGER_CLICKHOUSE_SOCKET_TIMEOUT", "30s", false,
             "Socket and execution timeout of ClickHouse requests (server backend)."),
     PRICE_CACHE_CHECK(Tier.RARE, "TOKENLEDGER_PRICE_CACHE_CHECK", "30s", false,

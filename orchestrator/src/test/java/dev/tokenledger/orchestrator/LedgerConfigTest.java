@@ -23,6 +23,21 @@ class LedgerConfigTest {
     }
 
     @Test
+    void aClickHouseClusterIsNamedForAServerOnlyAndTheDefaultIsOneNode() {
+        assertThat(LedgerConfig.from(Map.of("TOKENLEDGER_HOME", "/tmp/x")).clickHouseTopology())
+                .isEqualTo(dev.tokenledger.clickhouse.ClickHouseTopology.SINGLE_NODE);
+        LedgerConfig clustered = LedgerConfig.from(Map.of("TOKENLEDGER_CLICKHOUSE_URL", "http://ch:8123",
+                "TOKENLEDGER_CLICKHOUSE_CLUSTER", "ledger"));
+        assertThat(clustered.clickHouseTopology().onCluster()).isEqualTo(" ON CLUSTER `ledger`");
+        assertThatThrownBy(() -> LedgerConfig.from(Map.of("TOKENLEDGER_CLICKHOUSE_CLUSTER", "ledger")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENLEDGER_CLICKHOUSE_URL")
+                .hasMessageContaining("no Keeper");
+        assertThatThrownBy(() -> LedgerConfig.from(Map.of("TOKENLEDGER_CLICKHOUSE_URL", "http://ch:8123",
+                "TOKENLEDGER_CLICKHOUSE_CLUSTER", "a-b")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENLEDGER_CLICKHOUSE_CLUSTER");
+    }
+
+    @Test
     void aBadValueIsRefusedWithAnErrorNamingTheSetting() {
         assertThatThrownBy(() -> LedgerConfig.from(Map.of("TOKENLEDGER_HTTP_PORT", "eighty")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENLEDGER_HTTP_PORT").hasMessageContaining("eighty");

@@ -2,6 +2,7 @@ package dev.tokenledger.usage;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.ClickHouseMigrations;
+import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.EmbeddedClickHouse;
 import dev.tokenledger.clickhouse.ServerClickHouse;
 import dev.tokenledger.postgres.PostgresDatabase;
@@ -108,7 +109,7 @@ public final class TokenLedger implements AutoCloseable {
             }
             this.clickHouse = b.clickHouse != null ? b.clickHouse : remember(openClickHouse(b));
             if (b.migrate) {
-                new ClickHouseMigrations(clickHouse).migrate();
+                new ClickHouseMigrations(clickHouse, b.clickHouseTopology).migrate();
             }
             this.pricing = remember(new Pricing(dataSource, b.pricing, b.clock));
             if (b.bundledPrices) {
@@ -441,6 +442,7 @@ public final class TokenLedger implements AutoCloseable {
         private ServerClickHouse.Settings clickHouseSettings;
         private Path embeddedClickHouseDir;
         private String embeddedClickHouseDatabase;
+        private ClickHouseTopology clickHouseTopology = ClickHouseTopology.SINGLE_NODE;
         private PricingSettings pricing = PricingSettings.defaults();
         private RecorderSettings recorder = RecorderSettings.DEFAULTS;
         private WriterSettings writer = WriterSettings.DEFAULTS;
@@ -498,6 +500,16 @@ public final class TokenLedger implements AutoCloseable {
             this.embeddedClickHouseDatabase = Objects.requireNonNull(database, "database");
             this.clickHouse = null;
             this.clickHouseSettings = null;
+            return this;
+        }
+
+        /**
+         * Where the ClickHouse tables are made (default {@link ClickHouseTopology#SINGLE_NODE}): with
+         * {@link ClickHouseTopology#cluster} the migrations make them {@code ON CLUSTER}, replicated and sharded by month,
+         * with Distributed tables under the usual names (see docs/deployment.md). A server only: chDB has no Keeper.
+         */
+        public Builder clickHouseTopology(ClickHouseTopology topology) {
+            this.clickHouseTopology = Objects.requireNonNull(topology, "topology");
             return this;
         }
 
@@ -597,6 +609,11 @@ public final class TokenLedger implements AutoCloseable {
             if (clickHouse == null && clickHouseSettings == null && embeddedClickHouseDir == null) {
                 throw new IllegalStateException("no ClickHouse: call clickHouse(ClickHouse), clickHouse(ServerClickHouse"
                         + ".Settings) or embeddedClickHouse(dir, database) on the builder");
+            }
+            if (clickHouseTopology.clustered() && (embeddedClickHouseDir != null
+                    || clickHouse != null && clickHouse.backend() == ClickHouse.Backend.EMBEDDED)) {
+                throw new IllegalStateException("a ClickHouse cluster needs a ClickHouse server: the embedded ClickHouse"
+                        + " (chDB) has no Keeper and no cluster");
             }
             return new TokenLedger(this);
         }

@@ -141,7 +141,8 @@ final class BenchEnvironment implements AutoCloseable {
         ServerClickHouse.Settings ch = base.clickHouseServer() == null ? null
                 : base.clickHouseServer().withDatabase(database);
         return new LedgerConfig(runHome, pg, ch, database, base.http(), base.dashboard(), base.pricing(),
-                base.recorder(), base.writer(), base.workers(), base.jobRunrPoll(), base.budgets());
+                base.recorder(), base.writer(), base.workers(), base.jobRunrPoll(), base.budgets(),
+                base.clickHouseTopology());
     }
 
     Ledger openLedger(String scenario, Ledger.Mode mode) {
@@ -158,7 +159,8 @@ final class BenchEnvironment implements AutoCloseable {
         }
         LedgerConfig c = freshLedgerConfig(scenario);
         return Ledger.open(new LedgerConfig(c.home(), c.postgres(), c.clickHouseServer(), c.clickHouseDatabase(), http,
-                c.dashboard(), c.pricing(), c.recorder(), c.writer(), c.workers(), c.jobRunrPoll(), c.budgets()), mode);
+                c.dashboard(), c.pricing(), c.recorder(), c.writer(), c.workers(), c.jobRunrPoll(), c.budgets(),
+                c.clickHouseTopology()), mode);
     }
 
     /** A pool on a fresh, migrated PostgreSQL database; with an empty price book unless {@code priced}. */

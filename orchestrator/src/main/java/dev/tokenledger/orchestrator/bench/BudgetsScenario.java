@@ -54,7 +54,7 @@ final class BudgetsScenario implements Scenario {
         LedgerConfig config = new LedgerConfig(base.home(), base.postgres(), base.clickHouseServer(),
                 base.clickHouseDatabase(), new LedgerConfig.Http(0, List.of(key), base.http().maxBodyBytes(), true),
                 base.dashboard(), base.pricing(), base.recorder(), base.writer(), base.workers(), base.jobRunrPoll(),
-                base.budgets());
+                base.budgets(), base.clickHouseTopology());
         progress.step("starting the service");
         try (Ledger ledger = Ledger.open(config, Ledger.Mode.WORKER); HttpApi api = HttpApi.start(ledger)) {
             Budgets budgets = ledger.budgets();
