@@ -1,5 +1,6 @@
 package dev.tokenledger.clickhouse;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -55,6 +56,18 @@ public record ClickHouseTopology(Optional<String> cluster) {
     /** {@code " ON CLUSTER `name`"} on a cluster, {@code ""} on one node: DDL runs on every node of the cluster. */
     public String onCluster() {
         return cluster.map(c -> " ON CLUSTER " + Identifiers.quoted(c, "ClickHouse cluster name")).orElse("");
+    }
+
+    /**
+     * Whether {@code table} is a Distributed table in the database {@code clickHouse} is bound to: the schema's own
+     * answer to "was this migrated for a cluster", for code that is handed a {@link ClickHouse} and no topology, and
+     * must not run a single-node repair (a staging table made {@code AS} a Distributed table is another Distributed
+     * table, and an insert into it lands in the real one).
+     */
+    public static boolean isDistributed(ClickHouse clickHouse, String table) {
+        return clickHouse.query("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
+                Map.of("t", Identifiers.requireName(table, "table name"))).stream()
+                .anyMatch(r -> r.string("engine").equals("Distributed"));
     }
 
     /**

@@ -72,12 +72,14 @@ final class ClusterDdl {
      */
     private enum Kind { REPLICATED, CLUSTER_WIDE, PER_NODE }
 
+    private final ClickHouseTopology topology;
     private final String cluster;
     private final String onCluster;
     private final String database;
     private final Map<String, Kind> tables = new HashMap<>();
 
     ClusterDdl(ClickHouseTopology topology, String database) {
+        this.topology = topology;
         this.cluster = topology.cluster().orElseThrow(() -> new IllegalArgumentException("not a cluster topology"));
         this.onCluster = topology.onCluster();
         this.database = Identifiers.requireName(database, "database name");
@@ -135,12 +137,13 @@ final class ClusterDdl {
                     + "(" + engineArguments(CLUSTER_WIDE_KEEPER_PATH + table, "'{shard}-{replica}'", arguments) + ")"
                     + replicatedSettings(rest));
         }
-        String local = table + ClickHouseTopology.LOCAL_SUFFIX;
+        String local = topology.localTable(table);
         tables.put(table, Kind.REPLICATED);
         return List.of(
                 "CREATE TABLE IF NOT EXISTS " + local + onCluster + " " + columns + "ENGINE = Replicated" + name + "("
                         + engineArguments(KEEPER_PATH + local, "'{replica}'", arguments) + ")" + replicatedSettings(rest),
-                "CREATE TABLE IF NOT EXISTS " + table + onCluster + " AS " + local + " ENGINE = Distributed("
+                "CREATE TABLE IF NOT EXISTS " + topology.readTable(table) + onCluster + " AS " + local
+                        + " ENGINE = Distributed("
                         + Identifiers.stringLiteral(cluster) + ", " + Identifiers.stringLiteral(database) + ", "
                         + Identifiers.stringLiteral(local) + ", " + partition.group(1).strip() + ")");
     }
@@ -166,7 +169,7 @@ final class ClusterDdl {
         }
         List<String> parts = topLevelParts(operations, statement);
         long columnOperations = parts.stream().filter(p -> COLUMN_OPERATION.matcher(p).matches()).count();
-        String onLocal = "ALTER TABLE " + table + ClickHouseTopology.LOCAL_SUFFIX + onCluster + " "
+        String onLocal = "ALTER TABLE " + topology.localTable(table) + onCluster + " "
                 + replicatedSettings(operations);
         if (columnOperations == 0) {
             return List.of(onLocal);
@@ -184,13 +187,13 @@ final class ClusterDdl {
         statements.add("DROP TABLE IF EXISTS " + table + onCluster + " SYNC");
         if (kind == Kind.REPLICATED) {
             // SYNC: the replicated table's Keeper path must be gone before a table of the same name can be made again.
-            statements.add("DROP TABLE IF EXISTS " + table + ClickHouseTopology.LOCAL_SUFFIX + onCluster + " SYNC");
+            statements.add("DROP TABLE IF EXISTS " + topology.localTable(table) + onCluster + " SYNC");
         }
         return statements;
     }
 
     private String local(String table, String statement) {
-        return kindOf(table, statement) == Kind.REPLICATED ? table + ClickHouseTopology.LOCAL_SUFFIX : table;
+        return kindOf(table, statement) == Kind.REPLICATED ? topology.localTable(table) : table;
     }
 
     private Kind kindOf(String table, String statement) {
@@ -217,7 +220,7 @@ final class ClusterDdl {
             StringBuilder piece = new StringBuilder();
             while (m.find()) {
                 String table = m.group(3);
-                String replacement = tables.get(table) == Kind.REPLICATED ? table + ClickHouseTopology.LOCAL_SUFFIX : table;
+                String replacement = tables.get(table) == Kind.REPLICATED ? topology.localTable(table) : table;
                 m.appendReplacement(piece, Matcher.quoteReplacement(m.group(1) + m.group(2) + replacement));
             }
             m.appendTail(piece);

@@ -2,6 +2,7 @@ package dev.tokenledger.usage;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.ClickHouseException;
+import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.InsertBatch;
 import dev.tokenledger.clickhouse.Row;
 import dev.tokenledger.postgres.schema.tables.records.UsageBatchRecord;
@@ -92,6 +93,7 @@ final class BatchWriter {
     private final UsageWriteListener listener;
     private final WriteOutcomes outcomes;
     private volatile long resendWithinInserts = RESEND_WITHIN_INSERTS;
+    private volatile Boolean distributedUsage; // null until first needed
     private volatile RecentEvents recent; // events this process committed lately; null: always read PostgreSQL
     private final LongAdder fromMemory = new LongAdder();
     private final LongAdder fromPostgres = new LongAdder();
@@ -385,6 +387,12 @@ final class BatchWriter {
                 throw new IllegalStateException("usage batch " + batch.getBatchId() + " month " + month.getKey()
                         + ": ClickHouse holds " + there + " of its " + expected + " rows after the insert");
             }
+            if (distributed()) {
+                // A replicated table commits a token with its part in Keeper: no token without its part. The read went
+                // to a replica that has not fetched the part yet; the retry re-sends under the same token and checks again.
+                throw new IllegalStateException("usage batch " + batch.getBatchId() + " month " + month.getKey()
+                        + ": the cluster acknowledged the insert but the replica read does not show its rows yet");
+            }
             LOG.warn("usage batch {} month {}: ClickHouse acknowledged the insert but holds none of its {} rows (it"
                     + " remembers the token of an insert that died before its part was committed); writing them into {}"
                     + " directly", batch.getBatchId(), month.getKey(), expected, TABLE);
@@ -497,8 +505,16 @@ final class BatchWriter {
         return present;
     }
 
-    /** True while fewer than {@link #resendWithinInserts} inserts landed in llm_usage after this month's part. */
+    /**
+     * True while fewer than {@link #resendWithinInserts} inserts landed in llm_usage after this month's part. Never on
+     * a ClickHouse cluster: llm_usage is a Distributed table there, its parts are on the month's shard, and a replicated
+     * table's window counts the shard's blocks of every month while block numbers count one month's, so no bound here
+     * is sure. A month that arrived is then never sent again; a rollup that missed it shows in reconcile.
+     */
     private boolean tokenStillRemembered(UsageBatchRecord batch, int month) {
+        if (distributed()) {
+            return false;
+        }
         List<Row> rows = clickHouse.query(BLOCKS_SINCE, Map.of(
                 "batch", Long.toString(batch.getBatchId()),
                 "ingested", CH_TIME.format(batch.getSealedAt().toInstant()),
@@ -507,6 +523,16 @@ final class BatchWriter {
                 "to", CH_TIME.format(batch.getMaxEventTime().toInstant())));
         long since = rows.getFirst().int64("newest") - rows.getFirst().int64("ours");
         return since >= 0 && since < resendWithinInserts;
+    }
+
+    /** Whether llm_usage is a cluster's Distributed table (see ClickHouseTopology): read once, the engine never changes. */
+    private boolean distributed() {
+        Boolean known = distributedUsage;
+        if (known == null) {
+            known = ClickHouseTopology.isDistributed(clickHouse, TABLE);
+            distributedUsage = known;
+        }
+        return known;
     }
 
     static int month(Instant t) {

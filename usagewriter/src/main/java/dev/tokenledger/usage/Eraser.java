@@ -1,6 +1,7 @@
 package dev.tokenledger.usage;
 
 import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.Identifiers;
 import dev.tokenledger.clickhouse.Row;
 import java.math.BigDecimal;
@@ -125,6 +126,7 @@ public final class Eraser {
 
     /** Records the erasure and queues its {@code usage_erase} job (or, without JobRunr, leaves it for {@link #run}). */
     public Erasure start(Request request) {
+        requireSingleNode();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         long id = db.insertInto(DSL.table("usage_erasure"))
                 .set(DSL.field("requested_by"), request.requestedBy())
@@ -144,6 +146,18 @@ public final class Eraser {
         }
         LOG.info("erasure {} queued by {}: {}", id, request.requestedBy(), request.reason());
         return find(id).orElseThrow();
+    }
+
+    /**
+     * An erasure deletes in the tables themselves and rebuilds rollup months ({@link RollupRepair}); on a ClickHouse
+     * cluster both must run on each month's shard against its local tables, which this does not do yet. Refused before
+     * anything changes, rather than failing half-way.
+     */
+    private void requireSingleNode() {
+        if (ClickHouseTopology.isDistributed(clickHouse, Rollups.USAGE)) {
+            throw new IllegalStateException("erasure is not supported on a ClickHouse cluster yet: it must delete and"
+                    + " rebuild each month on its shard (llm_usage_local, llm_usage_daily_local); see docs/deployment.md");
+        }
     }
 
     /** What an erasure would remove now, without changing anything. */
@@ -193,6 +207,7 @@ public final class Eraser {
      * run stopped. Throws (JobRunr retries) while a month has a half-written batch or reprice chunk.
      */
     public Erasure run(long erasureId) {
+        requireSingleNode();
         Record e = db.select().from("usage_erasure").where(DSL.field("erasure_id").eq(erasureId)).fetchOne();
         if (e == null) {
             throw new IllegalArgumentException("no erasure " + erasureId);

@@ -5,6 +5,7 @@ import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_DAY;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_RUN;
 
 import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.InsertBatch;
 import dev.tokenledger.clickhouse.Row;
 import dev.tokenledger.postgres.schema.tables.records.UsageRepriceRunRecord;
@@ -579,6 +580,12 @@ public final class Repricer {
     }
 
     private void attachDirectly(long runId, int month, int seq, byte[] rows, int count, String token) {
+        if (ClickHouseTopology.isDistributed(clickHouse, Rollups.ADJUSTMENTS)) {
+            // A replicated table has no token without its part: the read went to a replica that has not fetched the
+            // chunk yet. The chunk's retry finds it, or sends it again under the same token.
+            throw new IllegalStateException("reprice run " + runId + " month " + month + " chunk " + seq + ": the cluster"
+                    + " acknowledged the insert but the replica read does not show its rows yet");
+        }
         String staging = Rollups.ADJUSTMENTS + "_repair_" + runId + "_" + month + "_" + seq;
         clickHouse.execute("DROP TABLE IF EXISTS " + staging);
         clickHouse.execute("CREATE TABLE " + staging + " AS " + Rollups.ADJUSTMENTS);

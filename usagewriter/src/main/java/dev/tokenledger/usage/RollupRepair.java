@@ -5,6 +5,7 @@ import static dev.tokenledger.postgres.schema.Tables.USAGE_REPRICE_CHUNK;
 import static dev.tokenledger.postgres.schema.Tables.USAGE_ROLLUP_REPAIR;
 
 import dev.tokenledger.clickhouse.ClickHouse;
+import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.Identifiers;
 import dev.tokenledger.clickhouse.Row;
 import java.time.Duration;
@@ -104,6 +105,12 @@ public final class RollupRepair {
                         report.differences());
             }
             String reason = summary(rollupDiffs);
+            if (ClickHouseTopology.isDistributed(clickHouse, Rollups.USAGE)) {
+                String why = "not rebuilt: on a ClickHouse cluster a rollup month is rebuilt on its shard"
+                        + " (llm_usage_daily_local), which tokenledger does not do yet (docs/deployment.md)";
+                recordSkipped(month, requestedBy, reason, why);
+                return new Outcome(month, false, why, rollupDiffs, rollupDiffs);
+            }
             List<String> halfWritten = halfWritten(first);
             if (!halfWritten.isEmpty()) {
                 String why = "not rebuilt yet: " + halfWritten + " of this month were attempted and are not written;"
