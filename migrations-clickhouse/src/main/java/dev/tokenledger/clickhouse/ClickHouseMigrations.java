@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * checksum stays the file's. The history is then one {@code ReplicatedMergeTree} table that every node of the cluster
  * holds whole (one Keeper path for the cluster, not one per shard): the DDL it records ran on the whole cluster, so it
  * is a fact about the cluster, and a runner connected to any node reads the same history (see {@link ClusterDdl}: a
- * table without a partition key). Its record is deduplicated
- * in Keeper by the same token, so two runners racing on one file record it once.
+ * table without a partition key). Its record is deduplicated in Keeper by the same token, so two runners racing on one
+ * file record it once.
  */
 public final class ClickHouseMigrations {
     private static final Logger log = LoggerFactory.getLogger(ClickHouseMigrations.class);
