@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * node. A statement of another kind is refused, naming it: a new migration either fits these rules or extends them
  * (and the golden files of {@code ClusterDdlTest} show what it becomes).
  * <ul>
- *   <li>A {@code *MergeTree} table {@code t} becomes {@code t_local}, {@code Replicated*MergeTree} with the
+ *   <li>A {@code *MergeTree} table {@code t} with a partition key becomes {@code t_local}, {@code Replicated*MergeTree} with the
  *       {@code {shard}}, {@code {database}} and {@code {replica}} macros (one Keeper path per shard: the replicas of a
  *       shard share their parts and their deduplication tokens), plus a {@code Distributed} table {@code t} over it
  *       whose sharding key is the partition key: a month of the table lives whole on one shard, so its inserts, their
@@ -29,13 +29,17 @@ import java.util.regex.Pattern;
  *       writer counts on; the time bound is set so a default of a later server release does not shorten it).</li>
  *   <li>A {@code *MergeTree} table without a partition key is small bookkeeping (the installation claim, the migration
  *       history): one replicated table under its own name that every node holds whole (a Keeper path without
- *       {@code {shard}}, replica {@code {shard}-{replica}}), read and written on whichever node a process reaches.</li>
+ *       {@code {shard}}, replica {@code {shard}-{replica}}), read and written on whichever node a process reaches. An
+ *       {@code ALTER} of it runs on one replica of each shard ({@code ON CLUSTER} does so for replicated tables), so
+ *       once per shard on the same table: keep such statements {@code IF [NOT] EXISTS}.</li>
  *   <li>Any other table (the {@code Null} probe) is made on every node as it is, reading the local table's structure
  *       ({@code AS t_local}: the constraints are on it, not on the Distributed table).</li>
  *   <li>A materialized view is made on every node, from and into the local tables: it fires on the replica that takes
  *       the insert, and its block is replicated (and deduplicated) like any other.</li>
  *   <li>{@code ALTER TABLE t}: on {@code t_local}; column changes also on the Distributed table, which must show the
  *       same columns. A statement mixing column changes with others is refused: split it.</li>
+ *   <li>{@code DROP TABLE t}: with {@code SYNC}, both halves of a sharded table (a replicated table's Keeper path must
+ *       be gone before a table of that name can be made again).</li>
  * </ul>
  * One instance translates one run of the files in order: it remembers which tables it made replicated.
  */
