@@ -84,6 +84,7 @@ public final class ClickHouseMigrations {
     /** Applies every migration not yet applied, in order, and returns those it applied. */
     public List<Migration> migrate() {
         if (topology.clustered()) {
+            requireCluster();
             clickHouse.execute("CREATE DATABASE IF NOT EXISTS " + Identifiers.quoted(clickHouse.database(), "database name")
                     + topology.onCluster());
         }
@@ -117,6 +118,28 @@ public final class ClickHouseMigrations {
             done.add(migration);
         }
         return List.copyOf(done);
+    }
+
+    /**
+     * The server must know the cluster, with every shard of weight 1: the months' shards are
+     * {@link ClickHouseTopology#shardOf}, which is ClickHouse's routing only with equal weights. Checked before any DDL,
+     * so a wrong name or topology changes nothing.
+     */
+    private void requireCluster() {
+        String name = topology.cluster().orElseThrow();
+        List<Row> shards = clickHouse.query("SELECT shard_num, any(shard_weight) AS weight FROM system.clusters"
+                + " WHERE cluster = {c:String} GROUP BY shard_num ORDER BY shard_num", Map.of("c", name));
+        if (shards.isEmpty()) {
+            throw new IllegalStateException("the ClickHouse server of database " + clickHouse.database()
+                    + " knows no cluster named " + name + " (system.clusters): define it in remote_servers on every node");
+        }
+        for (Row shard : shards) {
+            if (shard.int64("weight") != 1) {
+                throw new IllegalStateException("cluster " + name + " gives shard " + shard.int64("shard_num") + " weight "
+                        + shard.int64("weight") + ": tokenledger sends month yyyymm to shard yyyymm % shards, which is"
+                        + " ClickHouse's routing only when every shard has weight 1");
+            }
+        }
     }
 
     /** One listed file: what it is, and the statements it runs on this topology. */
