@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Readiness, check by check: PostgreSQL, ClickHouse, JobRunr's server, FAILED usage_write jobs, unresolved
+ * Readiness, check by check: PostgreSQL, ClickHouse, JobRunr's server, the sealer, FAILED usage_write jobs, unresolved
  * dead letters, the oldest unwritten event, and the age of the price book. Each check is named in the result.
  */
 public final class HealthChecks {
@@ -61,6 +61,10 @@ public final class HealthChecks {
                 .map(s -> s.isRunning() ? new Check("jobrunr_server", Status.UP, "running")
                         : new Check("jobrunr_server", Status.DOWN, "stopped (the watchdog restarts it when PostgreSQL answers)"))
                 .orElse(new Check("jobrunr_server", Status.UP, "not run by this process")));
+        // Informational: one writer process seals at a time, the others stand by until it stops (SealerLease).
+        checks.add(new Check("sealer", Status.UP, ledger.writer()
+                .map(w -> w.sealing() ? "sealing in this process" : "standing by (another process seals)")
+                .orElse("not run by this process")));
         if (postgresUp) {
             run(checks, "failed_usage_writes", () -> {
                 long failed = ledger.failedWrites().count();

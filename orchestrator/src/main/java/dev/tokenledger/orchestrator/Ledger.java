@@ -47,10 +47,22 @@ public final class Ledger implements AutoCloseable {
         /** Databases, schema, pricing, record API: enough for CLI commands. */
         CLIENT,
         /**
+         * CLIENT plus the budgets' background refresh (checks answer from memory): {@code serve --role api}. No JobRunr
+         * server, no writer or sealer, no recurring jobs, no dashboard: recorded events wait in PostgreSQL for a worker
+         * process, which their commit's NOTIFY wakes.
+         */
+        API,
+        /**
          * CLIENT plus the background half: JobRunr server, usage writer, watchdog. No dashboard and no
          * recurring jobs (a worker beside a full service, and the benchmarks).
          */
         WORKER,
+        /**
+         * WORKER plus the recurring jobs: {@code ./tokenledger worker}, any number of them beside API processes. JobRunr
+         * runs each recurring job once per schedule however many servers share its tables (only its elected master
+         * schedules them), and one writer at a time seals (SealerLease).
+         */
+        WORKER_PROCESS,
         /** Everything: JobRunr server, usage writer, watchdog, recurring jobs, dashboard. */
         SERVICE
     }
@@ -79,7 +91,7 @@ public final class Ledger implements AutoCloseable {
                     .budgets(config.budgets())
                     .clock(clock)
                     .ownJobServer(config.workers(), config.jobRunrPoll())
-                    .recurringJobs(mode == Mode.SERVICE)
+                    .recurringJobs(mode == Mode.SERVICE || mode == Mode.WORKER_PROCESS)
                     .build());
         } catch (RuntimeException e) {
             close();
@@ -105,7 +117,8 @@ public final class Ledger implements AutoCloseable {
         try {
             switch (mode) {
                 case CLIENT -> { }
-                case WORKER -> ledger.startWorker();
+                case API -> ledger.budgets().start();
+                case WORKER, WORKER_PROCESS -> ledger.startWorker();
                 case SERVICE -> {
                     ledger.startWorker();
                     ledger.startDashboard();

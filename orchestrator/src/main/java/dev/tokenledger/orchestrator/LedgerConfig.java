@@ -26,8 +26,11 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
                            RecorderSettings recorder, WriterSettings writer, int workers, Duration jobRunrPoll,
                            BudgetSettings budgets, ClickHouseTopology clickHouseTopology) {
 
-    /** The HTTP API. API keys are secrets: never printed. */
-    public record Http(int port, List<String> apiKeys, long maxBodyBytes, boolean localOnly) {
+    /**
+     * The HTTP API, and the small port a worker process serves health and metrics on (same keys). API keys are
+     * secrets: never printed.
+     */
+    public record Http(int port, List<String> apiKeys, long maxBodyBytes, boolean localOnly, int workerPort) {
         public Http {
             apiKeys = List.copyOf(apiKeys);
         }
@@ -35,7 +38,7 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         @Override
         public String toString() {
             return "Http[port=" + port + ", apiKeys=" + apiKeys.size() + " configured, maxBodyBytes=" + maxBodyBytes
-                    + ", localOnly=" + localOnly + "]";
+                    + ", localOnly=" + localOnly + ", workerPort=" + workerPort + "]";
         }
     }
 
@@ -54,6 +57,19 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
 
     public boolean embeddedClickHouse() {
         return clickHouseServer == null;
+    }
+
+    /**
+     * Refuses the embedded ClickHouse for a process that shares its databases with others ({@code serve --role api},
+     * {@code worker}): chDB opens its data directory in one process only, and an API process still reads ClickHouse
+     * for reports and budgets, so every process of a scaled-out deployment must name the same server.
+     */
+    public void requireClickHouseServer(String command) {
+        if (embeddedClickHouse()) {
+            throw new ConfigException("`" + command + "` shares PostgreSQL and ClickHouse with other processes and needs"
+                    + " a ClickHouse server: set " + Setting.CLICKHOUSE_URL.env + " (http://host:8123). The embedded"
+                    + " ClickHouse (chDB, used when it is unset) can be open in one process only; see docs/deployment.md");
+        }
     }
 
     public static LedgerConfig fromEnvironment() {
@@ -91,7 +107,7 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
             ServerClickHouse.Settings base = ServerClickHouse.Settings.of(chUrl, c.string(Setting.CLICKHOUSE_USER),
                     c.raw(Setting.CLICKHOUSE_PASSWORD) == null ? "" : c.raw(Setting.CLICKHOUSE_PASSWORD), database);
             chServer = new ServerClickHouse.Settings(base.endpoint(), base.user(), base.password(), database,
-                    base.connectTimeout(), socket, socket, base.compressServerResponse());
+                    base.connectTimeout(), socket, socket, c.bool(Setting.CLICKHOUSE_COMPRESSION));
         }
 
         ClickHouseTopology topology = ClickHouseTopology.SINGLE_NODE;
@@ -117,7 +133,8 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
             }
         }
         Http http = new Http(c.integer(Setting.HTTP_PORT, 0, 65535), apiKeys,
-                c.integer(Setting.MAX_BODY_BYTES, 1024, Integer.MAX_VALUE), localOnly);
+                c.integer(Setting.MAX_BODY_BYTES, 1024, Integer.MAX_VALUE), localOnly,
+                c.integer(Setting.WORKER_PORT, 0, 65535));
         Dashboard dashboard = new Dashboard(c.integer(Setting.DASHBOARD_PORT, 0, 65535), c.string(Setting.DASHBOARD_USER),
                 c.raw(Setting.DASHBOARD_PASSWORD), localOnly);
 
@@ -176,7 +193,7 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
 
     public LedgerConfig localOnly() {
         return new LedgerConfig(home, postgres, clickHouseServer, clickHouseDatabase,
-                new Http(http.port(), http.apiKeys(), http.maxBodyBytes(), true),
+                new Http(http.port(), http.apiKeys(), http.maxBodyBytes(), true, http.workerPort()),
                 new Dashboard(dashboard.port(), dashboard.user(), dashboard.password(), true), pricing, recorder, writer,
                 workers, jobRunrPoll, budgets, clickHouseTopology);
     }

@@ -7,12 +7,16 @@ import javax.sql.DataSource;
  * How a command opens its {@link Ledger}: from the environment when run from the shell, on a test's databases
  * when a test drives the CLI ({@link Main#commandLine(LedgerOpener)}). The command closes what it opened.
  */
-@FunctionalInterface
 interface LedgerOpener {
     LedgerOpener FROM_ENVIRONMENT = new LedgerOpener() {
         @Override
         public Ledger open(Ledger.Mode mode) {
             return Ledger.open(LedgerConfig.fromEnvironment(), mode);
+        }
+
+        @Override
+        public LedgerConfig config() {
+            return LedgerConfig.fromEnvironment();
         }
 
         @Override
@@ -29,6 +33,9 @@ interface LedgerOpener {
     };
 
     Ledger open(Ledger.Mode mode);
+
+    /** The configuration the ledgers are opened with, for checks a command makes before opening anything. */
+    LedgerConfig config();
 
     /**
      * PostgreSQL alone, migrated, for commands that need nothing else ({@code keys}): they then work beside a

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code tokenledger}: the root command; each subcommand has its own {@code --help}. */
 @Command(name = "tokenledger", mixinStandardHelpOptions = true, version = "tokenledger 0.1.0",
         description = "A durable, exactly-once, exactly-priced ledger of LLM usage.",
-        subcommands = {DemoCommand.class, ServeCommand.class, ReportCommand.class, PricingCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, WorkerCommand.class, ReportCommand.class, PricingCommand.class,
                 ReconcileCommand.class, RepriceCommand.class, EraseCommand.class, ExplainCostCommand.class,
                 DeadLettersCommand.class, InstallationCommand.class, RequeueFailedCommand.class, KeysCommand.class,
                 BudgetCommand.class,

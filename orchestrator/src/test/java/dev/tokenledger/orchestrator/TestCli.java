@@ -22,7 +22,17 @@ final class TestCli {
     private final LedgerOpener ledgers;
 
     TestCli(LedgerConfig config, PostgresDatabase postgres, ClickHouse clickHouse) {
-        this.ledgers = mode -> TestLedger.open(config, mode, postgres, clickHouse);
+        this.ledgers = new LedgerOpener() {
+            @Override
+            public Ledger open(Ledger.Mode mode) {
+                return TestLedger.open(config, mode, postgres, clickHouse);
+            }
+
+            @Override
+            public LedgerConfig config() {
+                return config;
+            }
+        };
     }
 
     Run run(String... args) {

@@ -9,6 +9,7 @@ import static org.jooq.impl.DSL.row;
 
 import dev.tokenledger.postgres.schema.tables.records.UsageBatchRecord;
 import dev.tokenledger.postgres.schema.tables.records.UsageEventRecord;
+import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,6 +40,8 @@ import org.jooq.impl.SQLDataType;
 final class BatchStore {
     private final DataSource dataSource;
     private final DSLContext db;
+    /** This process as the written mark names it ("pid@host"), so a batch can be traced to its writer. */
+    private final String processName = ManagementFactory.getRuntimeMXBean().getName();
 
     BatchStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -202,6 +205,7 @@ final class BatchStore {
             int updated = tx.dsl().update(USAGE_BATCH)
                     .set(USAGE_BATCH.WRITTEN_AT, now.atOffset(ZoneOffset.UTC))
                     .set(USAGE_BATCH.WRITTEN_EVENTS, Math.toIntExact(tally.written()))
+                    .set(USAGE_BATCH.WRITTEN_BY, processName)
                     .setNull(USAGE_BATCH.LAST_ERROR)
                     .where(USAGE_BATCH.BATCH_ID.eq(batchId))
                     .and(USAGE_BATCH.WRITTEN_AT.isNull())

@@ -43,6 +43,7 @@ public final class UsageWriter implements AutoCloseable {
     private final DataSource dataSource;
     private final WriterSettings settings;
     private final BatchSealer sealer;
+    private final SealerLease lease;
     private final BatchWriter batchWriter;
     private final UsageWriteJob job;
     private final LedgerIdentity identity;
@@ -52,6 +53,7 @@ public final class UsageWriter implements AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     private final List<UsageWriteListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean running;
+    private volatile boolean sealingNow;
     private Thread sealerThread;
     private Thread listenerThread;
 
@@ -75,6 +77,7 @@ public final class UsageWriter implements AutoCloseable {
         this.dataSource = dataSource;
         this.settings = settings;
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
+        this.lease = new SealerLease(dataSource);
         this.nudge = jobStorage == null ? null : new RetryNudge(jobStorage, wakeJobWorkers, clock);
         this.identity = new LedgerIdentity(dataSource, clickHouse, clock);
         this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, identity,
@@ -194,8 +197,18 @@ public final class UsageWriter implements AutoCloseable {
     }
 
     private void sealLoop() {
+        try {
+            sealUntilClosed();
+        } finally {
+            sealingNow = false;
+            lease.close(); // a standby takes over at once instead of after this process ends
+        }
+    }
+
+    private void sealUntilClosed() {
         long lastSeal = 0;
         long lastOrphanSweep = 0;
+        long lastLeaseTry = 0;
         Duration recheck = null;
         RateLimitedLog errors = new RateLimitedLog(LOG, Duration.ofSeconds(30));
         while (running) {
@@ -215,6 +228,22 @@ public final class UsageWriter implements AutoCloseable {
                 if (failingSince != 0 && untilOutageSeal > 0) {
                     // Writes fail: let the backlog grow into large batches rather than many small jobs.
                     recheck = min(Duration.ofNanos(untilOutageSeal), settings.idlePoll());
+                    continue;
+                }
+                if (!sealingNow) {
+                    // Standing by: commits elsewhere wake this loop many times a second, the lease is asked once
+                    // per idle poll, which bounds the hand-over after the sealing process dies.
+                    long untilLeaseTry = lastLeaseTry + settings.idlePoll().toNanos() - System.nanoTime();
+                    if (lastLeaseTry != 0 && untilLeaseTry > 0) {
+                        recheck = Duration.ofNanos(untilLeaseTry);
+                        continue;
+                    }
+                    lastLeaseTry = System.nanoTime();
+                }
+                sealingNow = lease.hold();
+                if (!sealingNow) {
+                    // Another writer process seals (its death frees the lease: see SealerLease).
+                    recheck = settings.idlePoll();
                     continue;
                 }
                 if (System.nanoTime() - lastOrphanSweep > ORPHAN_SWEEP.toNanos()) {
@@ -239,11 +268,16 @@ public final class UsageWriter implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 errors.warn("usage sealer cannot seal batches (will keep trying)", e);
                 recheck = settings.idlePoll();
             }
         }
+    }
+
+    /** Whether this process is the one sealing now (the others stand by; see {@link SealerLease}). */
+    public boolean sealing() {
+        return sealingNow;
     }
 
     private void listenLoop() {

@@ -52,7 +52,7 @@ final class BudgetsScenario implements Scenario {
         String key = "bench-" + UUID.randomUUID();
         LedgerConfig base = ctx.env().freshLedgerConfig("budgets");
         LedgerConfig config = new LedgerConfig(base.home(), base.postgres(), base.clickHouseServer(),
-                base.clickHouseDatabase(), new LedgerConfig.Http(0, List.of(key), base.http().maxBodyBytes(), true),
+                base.clickHouseDatabase(), new LedgerConfig.Http(0, List.of(key), base.http().maxBodyBytes(), true, 0),
                 base.dashboard(), base.pricing(), base.recorder(), base.writer(), base.workers(), base.jobRunrPoll(),
                 base.budgets(), base.clickHouseTopology());
         progress.step("starting the service");

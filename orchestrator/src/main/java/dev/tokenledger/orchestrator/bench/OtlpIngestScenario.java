@@ -99,7 +99,7 @@ final class OtlpIngestScenario implements Scenario {
         BenchProgress progress = ctx.progress();
         progress.step(key + ": starting");
         LedgerConfig.Http http = new LedgerConfig.Http(0, List.of(KEY),
-                Math.max(ctx.env().base().http().maxBodyBytes(), 16L << 20), false);
+                Math.max(ctx.env().base().http().maxBodyBytes(), 16L << 20), false, 0);
         try (Ledger ledger = ctx.env().openLedger("otlp_" + key, Ledger.Mode.WORKER, http);
              HttpApi api = HttpApi.start(ledger);
              ClickHouse counter = ctx.env().openClickHouse(ledger.clickHouse().database(), false)) {

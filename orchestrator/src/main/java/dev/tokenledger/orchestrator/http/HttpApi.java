@@ -87,6 +87,18 @@ public final class HttpApi implements AutoCloseable {
 
     /** Starts serving on {@code TOKENLEDGER_HTTP_PORT} (0: any free port). */
     public static HttpApi start(Ledger ledger) {
+        return start(ledger, true);
+    }
+
+    /**
+     * What a worker process serves, on {@code TOKENLEDGER_WORKER_PORT}: {@code /healthz}, {@code /readyz} and
+     * {@code /metrics} only, under the same keys as the API (a worker records nothing and reports nothing).
+     */
+    public static HttpApi startOperations(Ledger ledger) {
+        return start(ledger, false);
+    }
+
+    private static HttpApi start(Ledger ledger, boolean api) {
         LedgerConfig.Http config = ledger.config().http();
         KeyRing ring = new KeyRing(config.apiKeys(), new ApiKeyStore(ledger.postgres().dataSource(), ledger.clock()),
                 ledger.clock());
@@ -120,7 +132,7 @@ public final class HttpApi implements AutoCloseable {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.jetty.host = host;
-            c.jetty.port = config.port();
+            c.jetty.port = api ? config.port() : config.workerPort();
             c.jetty.modifyServer(server -> {
                 // On stop, refuse new requests but let those in flight (a POST waiting on its commit) answer.
                 server.insertHandler(new GracefulHandler());
@@ -141,30 +153,33 @@ public final class HttpApi implements AutoCloseable {
                     keys.admit(ctx, access.scope);
                 }
             });
-            c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
-            c.routes.post("/v1/usage", usage::handle, Access.USAGE_WRITE);
-            c.routes.post("/v1/traces", traces::handle, Access.USAGE_WRITE);
-            c.routes.get("/v1/usage/{event_id}", costs::handle, Access.REPORTS_READ);
-            c.routes.get("/v1/reports/timeseries", reports::timeSeries, Access.REPORTS_READ);
-            c.routes.get("/v1/reports/pricing", reports::pricing, Access.REPORTS_READ);
-            c.routes.get("/v1/reports/budgets", budgets::burnDowns, Access.REPORTS_READ);
-            c.routes.get("/v1/reports/{by}", reports::handle, Access.REPORTS_READ);
-            c.routes.get("/v1/budgets", budgets::list, Access.ADMIN);
-            c.routes.get("/v1/budgets/check", budgets::check, Access.USAGE_WRITE); // before {name}: first match wins
-            c.routes.get("/v1/budgets/{name}", budgets::show, Access.ADMIN);
-            c.routes.put("/v1/budgets/{name}", budgets::put, Access.ADMIN);
-            c.routes.delete("/v1/budgets/{name}", budgets::delete, Access.ADMIN);
-            c.routes.get("/v1/meta", ctx -> ctx.json(meta), Access.ANY_KEY);
-            c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage), Access.REPORTS_READ);
-            c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript),
-                    Access.REPORTS_READ);
-            c.routes.get("/ui/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(uiStyle),
-                    Access.REPORTS_READ);
+            if (api) {
+                c.staticFiles.enableWebjars(); // ECharts for /ui: a public library, served without a key
+                c.routes.post("/v1/usage", usage::handle, Access.USAGE_WRITE);
+                c.routes.post("/v1/traces", traces::handle, Access.USAGE_WRITE);
+                c.routes.get("/v1/usage/{event_id}", costs::handle, Access.REPORTS_READ);
+                c.routes.get("/v1/reports/timeseries", reports::timeSeries, Access.REPORTS_READ);
+                c.routes.get("/v1/reports/pricing", reports::pricing, Access.REPORTS_READ);
+                c.routes.get("/v1/reports/budgets", budgets::burnDowns, Access.REPORTS_READ);
+                c.routes.get("/v1/reports/{by}", reports::handle, Access.REPORTS_READ);
+                c.routes.get("/v1/budgets", budgets::list, Access.ADMIN);
+                c.routes.get("/v1/budgets/check", budgets::check, Access.USAGE_WRITE); // before {name}: first match wins
+                c.routes.get("/v1/budgets/{name}", budgets::show, Access.ADMIN);
+                c.routes.put("/v1/budgets/{name}", budgets::put, Access.ADMIN);
+                c.routes.delete("/v1/budgets/{name}", budgets::delete, Access.ADMIN);
+                c.routes.get("/v1/meta", ctx -> ctx.json(meta), Access.ANY_KEY);
+                c.routes.get("/ui", ctx -> ctx.contentType("text/html; charset=utf-8").result(uiPage), Access.REPORTS_READ);
+                c.routes.get("/ui/app.js", ctx -> ctx.contentType("text/javascript; charset=utf-8").result(uiScript),
+                        Access.REPORTS_READ);
+                c.routes.get("/ui/style.css", ctx -> ctx.contentType("text/css; charset=utf-8").result(uiStyle),
+                        Access.REPORTS_READ);
+                c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi),
+                        Access.ANY_KEY);
+            }
             c.routes.get("/healthz", health::live, Access.OPEN);
             c.routes.get("/readyz", health::ready, Access.ANY_KEY);
             c.routes.get("/metrics", ctx -> ctx.contentType(LedgerMetrics.CONTENT_TYPE).result(metrics.scrape()),
                     Access.ADMIN);
-            c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi), Access.ANY_KEY);
 
             c.routes.exception(ApiException.class, (e, ctx) -> {
                 if (e.status == 401) {
@@ -203,9 +218,10 @@ public final class HttpApi implements AutoCloseable {
             ring.close();
             throw e;
         }
-        HttpApi api = new HttpApi(app, metrics, ring, List.copyOf(routes));
-        LOG.info("HTTP API on {} ({})", api.url(), keys.open() ? "open: local-only, no API keys" : "API key required");
-        return api;
+        HttpApi served = new HttpApi(app, metrics, ring, List.copyOf(routes));
+        LOG.info("{} on {} ({})", api ? "HTTP API" : "health and metrics", served.url(),
+                keys.open() ? "open: local-only, no API keys" : "API key required");
+        return served;
     }
 
     /** 503 with Retry-After: the client's events or question were fine; a database was not. */

@@ -306,7 +306,7 @@ class HttpApiTest {
 
     @Test
     void withoutKeysTheApiStartsOnlyOnAMachineDeclaredLocalOnlyAndThenNeedsNoKey() {
-        assertThatThrownBy(() -> HttpApi.requireCredentials(new LedgerConfig.Http(0, List.of(), MAX_BODY, false), false))
+        assertThatThrownBy(() -> HttpApi.requireCredentials(new LedgerConfig.Http(0, List.of(), MAX_BODY, false, 0), false))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("TOKENLEDGER_API_KEYS")
                 .hasMessageContaining("TOKENLEDGER_LOCAL_ONLY");
 
