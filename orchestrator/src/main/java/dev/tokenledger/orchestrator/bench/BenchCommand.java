@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Callable<Integer> {
     static final List<Scenario> SCENARIOS = List.of(new ThroughputScenario(), new RecordLatencyScenario(),
             new FreshnessScenario(), new CatchUpScenario(), new QueriesScenario(), new IntegrityScenario(),
-            new RepriceScenario(), new PricingScenario(), new OtlpIngestScenario(), new BudgetsScenario());
+            new RepriceScenario(), new PricingScenario(), new OtlpIngestScenario(), new BudgetsScenario(),
+            new ScaleOutScenario());
 
     @Spec
     CommandSpec spec;
