@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The parts of the running service that face the network (the HTTP API, or a worker's health and metrics port;
- * JobRunr's dashboard is started by the {@link Ledger}), and waiting for SIGTERM/Ctrl-C. Closing it stops the API first, so no request
- * is accepted while the ledger shuts down behind it.
+ * JobRunr's dashboard is started by the {@link Ledger}), and waiting for SIGTERM/Ctrl-C. Closing it stops the API
+ * first, so no request is accepted while the ledger shuts down behind it.
  */
 final class Service implements AutoCloseable {
     /** Which part of the service a process runs; several processes may share the databases (docs/deployment.md). */

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Handed out by {@link TokenLedger#writer()}, which starts it. Safe to use from many threads; one sealer thread
  * and one listener thread per writer; the {@code usage_write} handler runs in JobRunr's workers, any number at once.
+ * Of several writers on one PostgreSQL (several processes), one seals at a time and the others stand by
+ * ({@link SealerLease}); all of them write.
  */
 public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
