@@ -223,7 +223,7 @@ class HttpApiTest {
     void readyzTurnsDownWhileClickHouseIsUnavailableAndUpWhenItReturns() {
         JsonNode up = await(() -> client.get("/readyz").json(), h -> h.get("status").asText().equals("UP"));
         assertThat(up.get("checks")).extracting(c -> c.get("name").asText()).containsExactly("postgres", "clickhouse",
-                "jobrunr_server", "failed_usage_writes", "dead_letters", "oldest_unwritten_event", "price_book_age");
+                "jobrunr_server", "sealer", "failed_usage_writes", "dead_letters", "oldest_unwritten_event", "price_book_age");
 
         clickHouse.down();
         try {
