@@ -59,6 +59,16 @@ public interface ClickHouse extends AutoCloseable {
      */
     void insert(InsertBatch batch);
 
+    /**
+     * This ClickHouse with {@code settings} ({@code "name = value, ..."}) appended as a {@code SETTINGS} clause to every
+     * query: for asking the same question under other settings, such as {@code optimize_use_projections = 0}. The
+     * queries must not end with a clause of their own after which {@code SETTINGS} cannot follow ({@code FORMAT},
+     * {@code SETTINGS}). Closing the returned instance leaves this one open.
+     */
+    default ClickHouse withQuerySettings(String settings) {
+        return new QuerySettingsClickHouse(this, settings);
+    }
+
     /** The engine's version, as {@code SELECT version()} reports it. */
     String version();
 

@@ -214,7 +214,8 @@ abstract class ClickHouseBackendContract {
                 .extracting(r -> r.string("version") + " " + r.string("name"))
                 .containsExactly("1 V1__llm_usage.sql", "2 V2__llm_usage_daily.sql", "3 V3__llm_usage_checks.sql",
                         "4 V4__tokenledger_installation.sql", "5 V5__llm_usage_lookups.sql",
-                        "6 V6__llm_usage_adjustment.sql", "7 V7__pricing_basis.sql", "8 V8__billed_extras.sql");
+                        "6 V6__llm_usage_adjustment.sql", "7 V7__pricing_basis.sql", "8 V8__billed_extras.sql",
+                        "9 V9__llm_usage_daily_projections.sql");
     }
 
     @Test

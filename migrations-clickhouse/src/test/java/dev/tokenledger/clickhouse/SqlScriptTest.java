@@ -31,7 +31,8 @@ class SqlScriptTest {
 
         assertThat(migrations.listedFiles()).containsExactly("V1__llm_usage.sql", "V2__llm_usage_daily.sql",
                 "V3__llm_usage_checks.sql", "V4__tokenledger_installation.sql", "V5__llm_usage_lookups.sql",
-                "V6__llm_usage_adjustment.sql", "V7__pricing_basis.sql", "V8__billed_extras.sql");
+                "V6__llm_usage_adjustment.sql", "V7__pricing_basis.sql", "V8__billed_extras.sql",
+                "V9__llm_usage_daily_projections.sql");
         assertThat(SqlScript.statements(resource("V1__llm_usage.sql"))).singleElement().asString()
                 .startsWith("CREATE TABLE IF NOT EXISTS llm_usage");
         assertThat(SqlScript.statements(resource("V2__llm_usage_daily.sql"))).satisfiesExactly(
