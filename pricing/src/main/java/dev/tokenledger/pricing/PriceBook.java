@@ -11,12 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import org.jooq.DSLContext;
+import org.jooq.DataType;
 import org.jooq.Field;
-import org.jooq.InsertValuesStep13;
 import org.jooq.JSONB;
 import org.jooq.Record;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
-import dev.tokenledger.postgres.schema.tables.records.ModelPricingRecord;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The effective-dated price book ({@code model_pricing}). Nothing is ever deleted: applying a feed
@@ -36,7 +37,6 @@ import dev.tokenledger.postgres.schema.tables.records.ModelPricingRecord;
  */
 final class PriceBook {
     private static final long REFRESH_LOCK = 0x7072696369_6EL; // "pricin": one lock id for every refresh
-    private static final int INSERT_CHUNK = 500;
 
     private PriceBook() {
     }
@@ -183,32 +183,72 @@ final class PriceBook {
         }
     }
 
+    /**
+     * Inserts the entries' rows in one statement: one array per column, unnested by PostgreSQL. Rendering and
+     * parsing a multi-row VALUES of 3,000 models (13 values each) cost three times as much as the insert itself
+     * (BENCHMARKS.md, pricing).
+     */
     private static void insert(DSLContext tx, List<CatalogEntry> entries, Field<OffsetDateTime> validFrom,
                                long refreshId) {
-        for (int from = 0; from < entries.size(); from += INSERT_CHUNK) {
-            InsertValuesStep13<ModelPricingRecord, String, String, String, OffsetDateTime, BigDecimal, BigDecimal,
-                    BigDecimal, BigDecimal, JSONB, JSONB, String, Long, OffsetDateTime> insert =
-                    tx.insertInto(MODEL_PRICING, MODEL_PRICING.MODEL_KEY, MODEL_PRICING.PROVIDER, MODEL_PRICING.MODE,
-                            MODEL_PRICING.VALID_FROM, MODEL_PRICING.INPUT_COST_PER_TOKEN,
-                            MODEL_PRICING.OUTPUT_COST_PER_TOKEN, MODEL_PRICING.CACHE_READ_INPUT_TOKEN_COST,
-                            MODEL_PRICING.CACHE_CREATION_INPUT_TOKEN_COST, MODEL_PRICING.COSTS,
-                            MODEL_PRICING.ATTRIBUTES, MODEL_PRICING.CONTENT_HASH, MODEL_PRICING.OPENED_BY_REFRESH,
-                            MODEL_PRICING.GONE_SINCE);
-            for (CatalogEntry e : entries.subList(from, Math.min(entries.size(), from + INSERT_CHUNK))) {
-                SortedMap<String, BigDecimal> costs = e.costs();
-                insert = insert.values(DSL.val(e.modelKey()), DSL.val(e.provider()), DSL.val(e.mode()), validFrom,
-                        DSL.val(costs.get("input_cost_per_token"), MODEL_PRICING.INPUT_COST_PER_TOKEN),
-                        DSL.val(costs.get("output_cost_per_token"), MODEL_PRICING.OUTPUT_COST_PER_TOKEN),
-                        DSL.val(costs.get("cache_read_input_token_cost"), MODEL_PRICING.CACHE_READ_INPUT_TOKEN_COST),
-                        DSL.val(costs.get("cache_creation_input_token_cost"),
-                                MODEL_PRICING.CACHE_CREATION_INPUT_TOKEN_COST),
-                        DSL.val(JSONB.valueOf(Json.costsJson(costs)), MODEL_PRICING.COSTS),
-                        DSL.val(JSONB.valueOf(Json.attributesJson(e.attributes())), MODEL_PRICING.ATTRIBUTES),
-                        DSL.val(e.contentHash()), DSL.val(refreshId, MODEL_PRICING.OPENED_BY_REFRESH),
-                        DSL.val((OffsetDateTime) null, MODEL_PRICING.GONE_SINCE));
-            }
-            insert.execute();
+        if (entries.isEmpty()) {
+            return;
         }
+        int n = entries.size();
+        String[] keys = new String[n];
+        String[] providers = new String[n];
+        String[] modes = new String[n];
+        BigDecimal[] input = new BigDecimal[n];
+        BigDecimal[] output = new BigDecimal[n];
+        BigDecimal[] cacheRead = new BigDecimal[n];
+        BigDecimal[] cacheCreation = new BigDecimal[n];
+        String[] costs = new String[n];
+        String[] attributes = new String[n];
+        String[] hashes = new String[n];
+        for (int i = 0; i < n; i++) {
+            CatalogEntry e = entries.get(i);
+            SortedMap<String, BigDecimal> c = e.costs();
+            keys[i] = e.modelKey();
+            providers[i] = e.provider();
+            modes[i] = e.mode();
+            input[i] = c.get("input_cost_per_token");
+            output[i] = c.get("output_cost_per_token");
+            cacheRead[i] = c.get("cache_read_input_token_cost");
+            cacheCreation[i] = c.get("cache_creation_input_token_cost");
+            costs[i] = Json.costsJson(c);
+            attributes[i] = Json.attributesJson(e.attributes());
+            hashes[i] = e.contentHash();
+        }
+        Table<?> rows = DSL.table("unnest({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9})"
+                        + " AS u(model_key, provider, mode, input, output, cache_read, cache_creation, costs, attributes,"
+                        + " content_hash)",
+                texts(keys), texts(providers), texts(modes), numerics(input), numerics(output), numerics(cacheRead),
+                numerics(cacheCreation), texts(costs), texts(attributes), texts(hashes));
+        tx.insertInto(MODEL_PRICING, MODEL_PRICING.MODEL_KEY, MODEL_PRICING.PROVIDER, MODEL_PRICING.MODE,
+                        MODEL_PRICING.VALID_FROM, MODEL_PRICING.INPUT_COST_PER_TOKEN,
+                        MODEL_PRICING.OUTPUT_COST_PER_TOKEN, MODEL_PRICING.CACHE_READ_INPUT_TOKEN_COST,
+                        MODEL_PRICING.CACHE_CREATION_INPUT_TOKEN_COST, MODEL_PRICING.COSTS,
+                        MODEL_PRICING.ATTRIBUTES, MODEL_PRICING.CONTENT_HASH, MODEL_PRICING.OPENED_BY_REFRESH)
+                .select(DSL.select(column("model_key", SQLDataType.CLOB), column("provider", SQLDataType.CLOB),
+                                column("mode", SQLDataType.CLOB), validFrom,
+                                column("input", SQLDataType.NUMERIC), column("output", SQLDataType.NUMERIC),
+                                column("cache_read", SQLDataType.NUMERIC), column("cache_creation", SQLDataType.NUMERIC),
+                                DSL.field("u.costs::jsonb", SQLDataType.JSONB),
+                                DSL.field("u.attributes::jsonb", SQLDataType.JSONB),
+                                column("content_hash", SQLDataType.CLOB), DSL.val(refreshId))
+                        .from(rows))
+                .execute();
+    }
+
+    private static Field<String[]> texts(String[] values) {
+        return DSL.val(values, SQLDataType.CLOB.array());
+    }
+
+    private static Field<BigDecimal[]> numerics(BigDecimal[] values) {
+        return DSL.val(values, SQLDataType.NUMERIC.array());
+    }
+
+    private static <T> Field<T> column(String name, DataType<T> type) {
+        return DSL.field(DSL.name("u", name), type);
     }
 
     /** Every row, for the in-memory snapshot. */

@@ -35,7 +35,7 @@ import java.util.Map;
  * make, one PostgreSQL query per event for the price row valid at its time.
  */
 final class PricingScenario implements Scenario {
-    static final double TARGET_REFRESH_MS = 1_000;
+    static final double TARGET_REFRESH_MS = 250;
     static final double TARGET_LOOKUP_NS = 1_000;
 
     @Override
