@@ -154,12 +154,13 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
         WriterSettings writer = new WriterSettings(c.integer(Setting.BATCH_MAX_EVENTS, 1, 1_000_000),
                 c.duration(Setting.BATCH_LINGER), WriterSettings.DEFAULTS.idlePoll(), retries,
                 c.duration(Setting.IDEMPOTENCY_WINDOW), c.duration(Setting.RECONCILE_INTERVAL),
-                c.bool(Setting.BACK_PRICING));
+                c.bool(Setting.BACK_PRICING), c.integer(Setting.WRITER_NICE, 0, 19));
         int commitThreads = c.integer(Setting.COMMIT_THREADS, 1, 64);
         int buffer = c.integer(Setting.RECORD_BUFFER, RecorderSettings.DEFAULTS.maxEventsPerCommit(), 100_000_000);
         RecorderSettings recorder = new RecorderSettings(commitThreads, RecorderSettings.DEFAULTS.maxEventsPerCommit(),
                 buffer, RecorderSettings.DEFAULTS.fullBufferWait(), c.duration(Setting.RECORD_TIMEOUT),
-                RecorderSettings.DEFAULTS.maxFutureSkew(), RecorderSettings.DEFAULTS.retention());
+                RecorderSettings.DEFAULTS.maxFutureSkew(), RecorderSettings.DEFAULTS.retention(),
+                c.bool(Setting.NOTIFY_EVERY_COMMIT));
         int workers = c.integer(Setting.WORKERS, 1, 256);
         // A usage_write job holds a connection for its month locks besides the ones its queries borrow.
         if (poolSize < 2 * workers + commitThreads + 4) {
@@ -189,6 +190,12 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
             return base.resolve(value.substring(Math.min(2, value.length())));
         }
         return Path.of(value).toAbsolutePath();
+    }
+
+    /** The same configuration with other recorder and writer settings (the bench's same-run comparisons). */
+    public LedgerConfig with(RecorderSettings recorder, WriterSettings writer) {
+        return new LedgerConfig(home, postgres, clickHouseServer, clickHouseDatabase, http, dashboard, pricing, recorder,
+                writer, workers, jobRunrPoll, budgets);
     }
 
     public LedgerConfig localOnly() {

@@ -14,7 +14,8 @@ import java.util.UUID;
 import org.postgresql.PGStatement;
 
 /**
- * Inserts events with one statement (one array per column) and tells which ids were new.
+ * Inserts events with one statement (one array per column) and tells which ids were new. A quiet insert sends no
+ * NOTIFY (the statement sets {@code tokenledger.notify} for its own transaction: see V29).
  *
  * <p>This is the one INSERT into usage_event, sent as a prepared statement rather than wrapped in a SQL function
  * (V14's {@code record_usage_events()}, dropped in V24): PostgreSQL re-plans a SQL function's INSERT on every call,
@@ -24,6 +25,7 @@ import org.postgresql.PGStatement;
  */
 final class EventInsert {
     static final String SQL = """
+            WITH quiet AS MATERIALIZED (SELECT set_config('tokenledger.notify', ?, true))
             INSERT INTO usage_event (event_id, event_time, user_id, workspace_id, conversation_id, message_id, agent_id,
                                      agent_db_id, model, provider, prompt_tokens, completion_tokens, total_tokens,
                                      tool_use_prompt_tokens, thoughts_tokens, cached_tokens, cache_creation_tokens,
@@ -32,7 +34,7 @@ final class EventInsert {
                                      image_completion_tokens, web_search_requests, input_images, output_images,
                                      input_audio_seconds, input_video_seconds, output_audio_seconds,
                                      output_video_seconds, inference_geo)
-            SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[],
+            SELECT u.* FROM quiet, unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[],
                                  ?::text[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
                                  ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int4[], ?::text[], ?::text[],
                                  ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::numeric[],
@@ -64,10 +66,10 @@ final class EventInsert {
      * transaction of its own that PostgreSQL has committed when this returns. Ids must be distinct.
      */
     static Inserted insert(Connection connection, List<UsageEvent> events) throws SQLException {
-        return insertRows(connection, events);
+        return insertRows(connection, events, true);
     }
 
-    static Inserted insertRows(Connection connection, List<UsageEvent> events) throws SQLException {
+    static Inserted insertRows(Connection connection, List<UsageEvent> events, boolean notify) throws SQLException {
         int n = events.size();
         UUID[] eventId = new UUID[n];
         String[] eventTime = new String[n];
@@ -146,6 +148,7 @@ final class EventInsert {
             // Server-prepared from the first use on a connection (the driver's default waits for five).
             ps.unwrap(PGStatement.class).setPrepareThreshold(1);
             int p = 1;
+            ps.setString(p++, notify ? "on" : "off");
             ps.setArray(p++, connection.createArrayOf("uuid", eventId));
             ps.setObject(p++, eventTime);
             ps.setObject(p++, userId);

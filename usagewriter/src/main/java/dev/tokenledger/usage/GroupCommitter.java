@@ -33,13 +33,16 @@ final class GroupCommitter implements AutoCloseable {
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final List<Runnable> onCommitted;
     private final RecentEvents recent;
+    private final CommitNotifier notifier;
 
     record Submission(List<UsageEvent> events, CompletableFuture<List<RecordResult>> result) {
     }
 
-    GroupCommitter(DataSource dataSource, RecorderSettings settings, List<Runnable> onCommitted, RecentEvents recent) {
+    GroupCommitter(DataSource dataSource, RecorderSettings settings, List<Runnable> onCommitted, RecentEvents recent,
+                   CommitNotifier notifier) {
         this.dataSource = dataSource;
         this.recent = recent;
+        this.notifier = notifier;
         this.maxEventsPerCommit = settings.maxEventsPerCommit();
         this.room = new Semaphore(settings.bufferEvents());
         this.onCommitted = onCommitted;
@@ -112,7 +115,7 @@ final class GroupCommitter implements AutoCloseable {
                     }
                 }
             }
-            EventInsert.Inserted done = commitDirectly(dataSource, unique, recent);
+            EventInsert.Inserted done = commitNow(unique);
             Set<UUID> inserted = done.ids();
             // The first occurrence of an id within the group is the one inserted; later ones are duplicates.
             Set<UUID> claimed = new HashSet<>(inserted.size() * 2);
@@ -126,6 +129,7 @@ final class GroupCommitter implements AutoCloseable {
                 s.result().complete(results);
             }
             onCommitted.forEach(Runnable::run);
+            notifier.recheckIfDue(dataSource);
         } catch (RuntimeException | Error e) {
             // Never leave a caller waiting on a group that cannot commit, whatever went wrong.
             LOG.debug("group commit of {} event(s) failed", count, e);
@@ -142,14 +146,15 @@ final class GroupCommitter implements AutoCloseable {
      * One transaction on a pooled connection; returns the ids that were new. The insert is a single
      * statement run in autocommit mode: PostgreSQL commits it (WAL flushed, synchronous_commit on) before
      * it reports success, so it is durable when this returns, in one round trip instead of three
-     * (BEGIN + INSERT, COMMIT, and the driver's autocommit switch back).
+     * (BEGIN + INSERT, COMMIT, and the driver's autocommit switch back). It notifies only when a writer of another
+     * process listens ({@link CommitNotifier}).
      */
-    static EventInsert.Inserted commitDirectly(DataSource dataSource, List<UsageEvent> events, RecentEvents recent) {
+    EventInsert.Inserted commitNow(List<UsageEvent> events) {
         try (Connection c = dataSource.getConnection()) {
             if (!c.getAutoCommit()) {
                 c.setAutoCommit(true);
             }
-            EventInsert.Inserted inserted = EventInsert.insertRows(c, events);
+            EventInsert.Inserted inserted = EventInsert.insertRows(c, events, notifier.notifyOn(c));
             recent.add(inserted.rows()); // committed: the writer may take them from memory
             return inserted;
         } catch (SQLException e) {

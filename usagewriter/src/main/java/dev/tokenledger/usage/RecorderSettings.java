@@ -15,12 +15,23 @@ import java.time.Period;
  * @param recordTimeout       how long record() waits for its commit before failing with {@link RecordFailedException}
  * @param maxFutureSkew       how far in the future an event_time may lie (client clocks drift)
  * @param retention           how far in the past an event_time may lie: ClickHouse's TTL on llm_usage
+ * @param notifyEveryCommit   NOTIFY writers on every group commit, as before V29; off (the default), a group commit
+ *                            notifies only while a writer of another process listens (the writer of this process is
+ *                            woken in memory), which lets PostgreSQL overlap the commits (see BENCHMARKS.md)
  */
 public record RecorderSettings(int commitThreads, int maxEventsPerCommit, int bufferEvents, Duration fullBufferWait,
-                               Duration recordTimeout, Duration maxFutureSkew, Period retention) {
+                               Duration recordTimeout, Duration maxFutureSkew, Period retention,
+                               boolean notifyEveryCommit) {
 
     public static final RecorderSettings DEFAULTS = new RecorderSettings(2, 5_000, 200_000, Duration.ofMillis(100),
             Duration.ofSeconds(5), Duration.ofMinutes(5), Period.ofMonths(13));
+
+    /** Settings that notify only writers of other processes (the default). */
+    public RecorderSettings(int commitThreads, int maxEventsPerCommit, int bufferEvents, Duration fullBufferWait,
+                            Duration recordTimeout, Duration maxFutureSkew, Period retention) {
+        this(commitThreads, maxEventsPerCommit, bufferEvents, fullBufferWait, recordTimeout, maxFutureSkew, retention,
+                false);
+    }
 
     public RecorderSettings {
         positive("commitThreads", commitThreads);
@@ -42,11 +53,16 @@ public record RecorderSettings(int commitThreads, int maxEventsPerCommit, int bu
 
     public RecorderSettings withRecordTimeout(Duration timeout) {
         return new RecorderSettings(commitThreads, maxEventsPerCommit, bufferEvents, fullBufferWait, timeout,
-                maxFutureSkew, retention);
+                maxFutureSkew, retention, notifyEveryCommit);
     }
 
     public RecorderSettings withBuffer(int events, Duration wait) {
         return new RecorderSettings(commitThreads, maxEventsPerCommit, events, wait, recordTimeout, maxFutureSkew,
-                retention);
+                retention, notifyEveryCommit);
+    }
+
+    public RecorderSettings withNotifyEveryCommit(boolean on) {
+        return new RecorderSettings(commitThreads, maxEventsPerCommit, bufferEvents, fullBufferWait, recordTimeout,
+                maxFutureSkew, retention, on);
     }
 }

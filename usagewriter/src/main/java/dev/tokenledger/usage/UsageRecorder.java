@@ -34,19 +34,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class UsageRecorder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UsageRecorder.class);
-    private final DataSource dataSource;
     private final RecorderSettings settings;
     private final InstantSource clock;
     private final List<Runnable> onCommitted = new CopyOnWriteArrayList<>();
     private final List<Consumer<List<RecordResult>>> onRecorded = new CopyOnWriteArrayList<>();
     private final GroupCommitter committer;
     private final RecentEvents recent = new RecentEvents(RecentEvents.DEFAULT_CAPACITY);
+    private final CommitNotifier notifier;
 
     UsageRecorder(DataSource dataSource, RecorderSettings settings, InstantSource clock) {
-        this.dataSource = dataSource;
         this.settings = settings;
         this.clock = clock;
-        this.committer = new GroupCommitter(dataSource, settings, onCommitted, recent);
+        this.notifier = new CommitNotifier(settings.notifyEveryCommit());
+        this.committer = new GroupCommitter(dataSource, settings, onCommitted, recent, notifier);
     }
 
     /**
@@ -66,8 +66,7 @@ public final class UsageRecorder implements AutoCloseable {
         }
         if (checked.candidates.size() > settings.maxEventsPerCommit()) {
             // Already a big group on its own: commit it on the caller's thread.
-            return checked.merge(resultsFor(checked.candidates,
-                    GroupCommitter.commitDirectly(dataSource, distinct(checked.candidates), recent)));
+            return checked.merge(resultsFor(checked.candidates, committer.commitNow(distinct(checked.candidates))));
         }
         CompletableFuture<List<RecordResult>> future;
         try {
@@ -135,6 +134,14 @@ public final class UsageRecorder implements AutoCloseable {
     /** What this recorder committed lately (the writer of this process reads batches from it). */
     RecentEvents recentEvents() {
         return recent;
+    }
+
+    /**
+     * The writer of this process, which {@link #onCommitted} wakes: its own listening session ({@code listenerPid},
+     * the backend pid or 0) is then no reason to NOTIFY on commit.
+     */
+    void localWriter(java.util.function.IntSupplier listenerPid) {
+        notifier.localWriter(listenerPid);
     }
 
     /** Runs after each group commit (the usage writer uses it to wake at once instead of polling). */

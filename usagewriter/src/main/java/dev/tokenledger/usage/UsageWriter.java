@@ -32,9 +32,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class UsageWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
-    /** Channel notified by the usage_event trigger (see V14__record_usage_events.sql). */
+    /** Channel notified by the usage_event trigger (V14__record_usage_events.sql; quiet inserts skip it: V29). */
     static final String CHANNEL = "tokenledger_usage";
     private static final Duration ORPHAN_SWEEP = Duration.ofSeconds(30);
+    /** How often the sealer lowers the embedded engine's threads started since it last looked. */
+    private static final Duration ENGINE_THREAD_SWEEP = Duration.ofSeconds(5);
     /**
      * While writes fail (ClickHouse away), the sealer cuts batches at most this often: a 10-minute outage
      * then leaves a few large batches (each up to maxBatchEvents) instead of thousands of small jobs, each
@@ -50,6 +52,7 @@ public final class UsageWriter implements AutoCloseable {
     private final UsageWriteJob job;
     private final LedgerIdentity identity;
     private final RetryNudge nudge;
+    private final BackgroundPriority priority;
     /** When the writes of this process started failing (System.nanoTime), 0 while the last one succeeded. */
     private volatile long failingSince;
     private final Semaphore wake = new Semaphore(0);
@@ -58,6 +61,8 @@ public final class UsageWriter implements AutoCloseable {
     private volatile boolean sealingNow;
     private Thread sealerThread;
     private Thread listenerThread;
+    /** The backend pid of the listening session, 0 while not connected. */
+    private volatile int listenerPid;
 
     /**
      * A writer without the recovery nudge: after a ClickHouse outage, failed usage_write jobs wait for their
@@ -81,6 +86,7 @@ public final class UsageWriter implements AutoCloseable {
         this.sealer = new BatchSealer(dataSource, jobs, wakeJobWorkers, settings, clock);
         this.lease = new SealerLease(dataSource);
         this.nudge = jobStorage == null ? null : new RetryNudge(jobStorage, wakeJobWorkers, clock);
+        this.priority = BackgroundPriority.of(settings.nice());
         this.identity = new LedgerIdentity(dataSource, clickHouse, clock);
         this.batchWriter = new BatchWriter(new BatchStore(dataSource), clickHouse, pricer, identity,
                 settings.idempotencyWindow(), clock, new UsageWriteListener() {
@@ -112,7 +118,7 @@ public final class UsageWriter implements AutoCloseable {
                 }
             }
         });
-        this.job = new UsageWriteJob(batchWriter);
+        this.job = new UsageWriteJob(batchWriter, priority);
     }
 
     /**
@@ -123,6 +129,7 @@ public final class UsageWriter implements AutoCloseable {
     public void attach(UsageRecorder recorder) {
         batchWriter.readFrom(recorder.recentEvents());
         recorder.onCommitted(this::wake);
+        recorder.localWriter(() -> listenerPid);
     }
 
     /** Batches written so far whose rows came from memory (the recorder of this process) rather than PostgreSQL. */
@@ -147,6 +154,11 @@ public final class UsageWriter implements AutoCloseable {
     /** For tests: see {@link BatchWriter#resendWithinInserts(long)}. */
     void resendWithinInserts(long n) {
         batchWriter.resendWithinInserts(n);
+    }
+
+    /** Runs the {@code usage_write} jobs at the writer's lower priority: their workers are tokenledger's own. */
+    void lowerJobWorkers() {
+        job.lowerWorkers();
     }
 
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
@@ -208,8 +220,10 @@ public final class UsageWriter implements AutoCloseable {
     }
 
     private void sealUntilClosed() {
+        priority.lowerCurrentThread();
         long lastSeal = 0;
         long lastOrphanSweep = 0;
+        long lastEngineSweep = 0;
         long lastLeaseTry = 0;
         Duration recheck = null;
         RateLimitedLog errors = new RateLimitedLog(LOG, Duration.ofSeconds(30));
@@ -255,6 +269,10 @@ public final class UsageWriter implements AutoCloseable {
                     }
                     lastOrphanSweep = System.nanoTime();
                 }
+                if (System.nanoTime() - lastEngineSweep > ENGINE_THREAD_SWEEP.toNanos()) {
+                    priority.lowerEngineThreads();
+                    lastEngineSweep = System.nanoTime();
+                }
                 int sealed = sealReady();
                 if (sealed > 0) {
                     lastSeal = System.nanoTime();
@@ -286,16 +304,26 @@ public final class UsageWriter implements AutoCloseable {
         RateLimitedLog errors = new RateLimitedLog(LOG, Duration.ofSeconds(30));
         while (running) {
             try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+                // The name tells recorders of other processes that a writer listens (CommitNotifier).
+                st.execute("SET application_name = '" + CommitNotifier.LISTENER_APPLICATION + "'");
                 st.execute("LISTEN " + CHANNEL);
                 PGConnection pg = c.unwrap(PGConnection.class);
+                listenerPid = pg.getBackendPID();
                 wake(); // anything committed while we were not listening
                 errors.recovered("usage listener");
-                while (running) {
-                    PGNotification[] notifications = pg.getNotifications(500);
-                    if (notifications != null && notifications.length > 0) {
-                        wake();
+                try {
+                    while (running) {
+                        PGNotification[] notifications = pg.getNotifications(500);
+                        if (notifications != null && notifications.length > 0) {
+                            wake();
+                        }
                     }
+                } finally {
+                    listenerPid = 0;
                 }
+                // Back to the pool as it came out of it.
+                st.execute("UNLISTEN *");
+                st.execute("RESET application_name");
             } catch (SQLException | RuntimeException e) {
                 errors.warn("cannot listen for usage notifications (will reconnect)", e);
                 try {

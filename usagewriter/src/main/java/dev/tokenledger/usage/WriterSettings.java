@@ -21,12 +21,15 @@ import java.time.Duration;
  *                       run and rebuilds a rollup month that disagrees with llm_usage
  * @param backPricing    whether a price change (a refresh that adds or changes a model, an override set or ended
  *                       from a past time) queues a {@code usage_reprice} run over the written usage it concerns
+ * @param nice           the nice value (0..19; 0 = unchanged) of the writer's threads: the sealer, tokenledger's own
+ *                       JobRunr workers and the embedded ClickHouse engine's threads, so that the recorder's commits
+ *                       come first on a busy machine (see {@link BackgroundPriority})
  */
 public record WriterSettings(int maxBatchEvents, Duration linger, Duration idlePoll, int jobRetries,
-                             Duration idempotencyWindow, Duration reconcileInterval, boolean backPricing) {
+                             Duration idempotencyWindow, Duration reconcileInterval, boolean backPricing, int nice) {
 
     public static final WriterSettings DEFAULTS = new WriterSettings(20_000, Duration.ofMillis(250),
-            Duration.ofSeconds(1), 11, Duration.ofDays(7), Duration.ofMinutes(5), true);
+            Duration.ofSeconds(1), 11, Duration.ofDays(7), Duration.ofMinutes(5), true, 10);
 
     public WriterSettings {
         if (maxBatchEvents <= 0) {
@@ -42,26 +45,34 @@ public record WriterSettings(int maxBatchEvents, Duration linger, Duration idleP
             throw new IllegalArgumentException("reconcileInterval must be at least 5s (JobRunr's poll), got "
                     + reconcileInterval);
         }
+        if (nice < 0 || nice > 19) {
+            throw new IllegalArgumentException("nice must be between 0 and 19, got " + nice);
+        }
     }
 
     public WriterSettings withMaxBatchEvents(int n) {
-        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval, backPricing);
+        return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval, backPricing, nice);
     }
 
     public WriterSettings withJobRetries(int retries) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow, reconcileInterval, backPricing);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow, reconcileInterval, backPricing, nice);
     }
 
     public WriterSettings withIdempotencyWindow(Duration window) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window, reconcileInterval, backPricing);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, window, reconcileInterval, backPricing, nice);
     }
 
     public WriterSettings withReconcileInterval(Duration interval) {
-        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, interval, backPricing);
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, interval, backPricing, nice);
     }
 
     public WriterSettings withBackPricing(boolean on) {
         return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval,
-                on);
+                on, nice);
+    }
+
+    public WriterSettings withNice(int value) {
+        return new WriterSettings(maxBatchEvents, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval,
+                backPricing, value);
     }
 }
