@@ -26,13 +26,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmark the ledger end to end on fresh databases (embedded defaults, or the servers in "
                 + "TOKENLEDGER_PG_URL / TOKENLEDGER_CLICKHOUSE_URL), each figure against a baseline measured in "
-                + "the same run. Scenarios: throughput, record-latency, freshness, catch-up, queries, integrity, reprice, pricing, otlp.",
+                + "the same run. Scenarios: throughput, record-latency, freshness, catch-up, queries, integrity, reprice, pricing, otlp, budgets, memory; soak only when named.",
                 "The exit code is 0 when every scenario ran; targets are reported, not enforced."})
 public final class BenchCommand implements Callable<Integer> {
     static final List<Scenario> SCENARIOS = List.of(new ThroughputScenario(), new RecordLatencyScenario(),
             new FreshnessScenario(), new CatchUpScenario(), new QueriesScenario(), new IntegrityScenario(),
             new RepriceScenario(), new PricingScenario(), new OtlpIngestScenario(), new BudgetsScenario(),
-            new ScaleOutScenario());
+            new ScaleOutScenario(), new MemoryScenario());
+    /** Run only when named: a soak takes half an hour. */
+    static final List<Scenario> ON_REQUEST = List.of(new SoakScenario());
 
     @Spec
     CommandSpec spec;
@@ -47,6 +49,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "write every figure, the machine and the git commit to FILE")
     Path json;
 
+    @Option(names = "--duration", paramLabel = "DURATION", description = "how long the soak scenario runs (30m, 10m,"
+            + " 90s; default 30m, 20s with --quick)")
+    String duration;
+
     @Option(names = "--list", description = "list the scenarios and exit")
     boolean list;
 
@@ -55,11 +61,13 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (list) {
-            SCENARIOS.forEach(s -> out.printf(Locale.ROOT, "%-15s %s%n", s.name(), s.description()));
+            java.util.stream.Stream.concat(SCENARIOS.stream(), ON_REQUEST.stream())
+                    .forEach(s -> out.printf(Locale.ROOT, "%-15s %s%n", s.name(), s.description()));
             out.flush();
             return 0;
         }
         List<Scenario> chosen = choose(scenarios);
+        java.time.Duration soak = duration == null ? null : parseDuration(duration);
         // The naive baseline enqueues thousands of jobs a second; JobRunr warns about each slow filter pass.
         if (org.slf4j.LoggerFactory.getLogger("org.jobrunr.jobs.filters") instanceof ch.qos.logback.classic.Logger l) {
             l.setLevel(ch.qos.logback.classic.Level.ERROR);
@@ -94,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
                 header.put("machine", machine);
                 header.put("settings", settings(base));
                 header.put("load_average_at_start", MachineInfo.loadAverage());
-                BenchContext ctx = new BenchContext(env, quick, progress);
+                BenchContext ctx = new BenchContext(env, quick, progress, soak);
                 for (Scenario s : chosen) {
                     ScenarioResult r = new ScenarioResult(s.name());
                     progress.scenario(s.name());
@@ -159,15 +167,30 @@ public final class BenchCommand implements Callable<Integer> {
         return m;
     }
 
+    static java.time.Duration parseDuration(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(s|m|h)").matcher(text.strip());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new IllegalArgumentException("--duration must be a positive number of s, m or h (30m, 90s), got '"
+                    + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> java.time.Duration.ofSeconds(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            default -> java.time.Duration.ofHours(n);
+        };
+    }
+
     static List<Scenario> choose(List<String> names) {
         if (names == null || names.isEmpty() || names.size() == 1 && names.getFirst().equalsIgnoreCase("all")) {
             return SCENARIOS;
         }
         List<Scenario> out = new ArrayList<>();
         for (String n : names) {
-            Scenario s = SCENARIOS.stream().filter(x -> x.name().equalsIgnoreCase(n.strip())).findFirst()
+            List<Scenario> known = java.util.stream.Stream.concat(SCENARIOS.stream(), ON_REQUEST.stream()).toList();
+            Scenario s = known.stream().filter(x -> x.name().equalsIgnoreCase(n.strip())).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("--scenario must be all or one of "
-                            + String.join(", ", SCENARIOS.stream().map(Scenario::name).toList()) + "; got '" + n + "'"));
+                            + String.join(", ", known.stream().map(Scenario::name).toList()) + "; got '" + n + "'"));
             if (!out.contains(s)) {
                 out.add(s);
             }

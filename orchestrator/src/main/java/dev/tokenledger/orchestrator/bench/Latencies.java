@@ -23,6 +23,11 @@ final class Latencies {
                 intervalNanos);
     }
 
+    /** Adds every value {@code other} recorded (rounds of the same measurement, taken apart). */
+    void add(Latencies other) {
+        histogram.add(other.histogram);
+    }
+
     long count() {
         return histogram.getTotalCount();
     }

@@ -1,9 +1,12 @@
 package dev.tokenledger.orchestrator.bench;
 
 import dev.tokenledger.orchestrator.Ledger;
+import dev.tokenledger.orchestrator.LedgerConfig;
+import dev.tokenledger.usage.RecorderSettings;
 import dev.tokenledger.usage.RecordResult;
 import dev.tokenledger.usage.UsageEvent;
 import dev.tokenledger.usage.UsageRecorder;
+import dev.tokenledger.usage.WriterSettings;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,12 +19,16 @@ import com.zaxxer.hikari.HikariDataSource;
  * Latency of the record API with the whole service running (writer included): {@code record()} (durable on
  * return) and {@code recordAsync()} (returns at once), one event per call, open loop at
  * {@value #LOW} and {@value #HIGH} events/s, then closed loop at saturation. Baseline: the same event
- * recorded without group commit, one INSERT and one commit (one fsync) per call, at the same loads.
+ * recorded without group commit, one INSERT and one commit (one fsync) per call, at the same loads. Then
+ * {@code record()} at {@value #LOW} events/s on ledgers of their own, with and without each of the two switches of
+ * the record path (no NOTIFY on a commit only this process's writer needs; the writer's threads at a lower OS
+ * priority), against both off: the behaviour before them.
  */
 final class RecordLatencyScenario implements Scenario {
     static final int LOW = 5_000;
     static final int HIGH = 20_000;
     static final double TARGET_DURABLE_P99_MS = 5;
+    static final double TARGET_DURABLE_P999_MS = 20;
     static final double TARGET_ASYNC_P99_US = 50;
     static final int SATURATION_CALLERS = 256;
 
@@ -89,6 +96,11 @@ final class RecordLatencyScenario implements Scenario {
                                 a.latency().percentileMicros(99), "us", Figure.Better.LOWER)
                         .target(Figure.Target.below(TARGET_ASYNC_P99_US))
                         .baseline(d.latency().percentileMicros(99), "record() (durable) p99 at the same load"));
+                if (rate == LOW) {
+                    result.add(Figure.of("record_p999_ms_" + key, "record() p99.9 at " + load,
+                            d.latency().percentileMillis(99.9), "ms", Figure.Better.LOWER)
+                            .target(Figure.Target.below(TARGET_DURABLE_P999_MS)));
+                }
                 checkNoFailures(result, "record() at " + load, d);
                 checkNoFailures(result, "recordAsync() at " + load, a);
             }
@@ -126,6 +138,61 @@ final class RecordLatencyScenario implements Scenario {
                         + " (back-pressure, none dropped)");
             }
         }
+        switches(ctx, result, warmup, measure);
+    }
+
+    /** One way of running the record path: its two switches. */
+    private record Variant(String key, String label, boolean notifyEveryCommit, boolean lowerWriter) {
+    }
+
+    /**
+     * record() at {@value #LOW} events/s with each switch on and off, each on a fresh ledger (the JVM is warm by
+     * now); the figure of each is set against both off, the behaviour before them, measured in the same run. A full
+     * run measures every variant twice, the second round in reverse order, so that a drift of the machine's load
+     * during the run weighs on all of them alike.
+     */
+    private static void switches(BenchContext ctx, ScenarioResult result, Duration warmup, Duration measure) {
+        LedgerConfig base = ctx.env().base();
+        int nice = base.writer().nice() != 0 ? base.writer().nice() : WriterSettings.DEFAULTS.nice();
+        List<Variant> variants = List.of(
+                new Variant("before", "NOTIFY on every commit, writer at the recorder's priority (before)", true, false),
+                new Variant("both", "no NOTIFY for this process's writer + writer at nice " + nice + " (the default)",
+                        false, true),
+                new Variant("no_notify", "no NOTIFY for this process's writer only", false, false),
+                new Variant("lowered", "writer at nice " + nice + " only (NOTIFY on every commit)", true, true));
+        Map<Variant, Latencies> latencies = new LinkedHashMap<>();
+        Map<String, Object> details = new LinkedHashMap<>();
+        List<Variant> order = new java.util.ArrayList<>(variants);
+        int rounds = ctx.quick() ? 1 : 2;
+        long seed = 100;
+        for (int round = 1; round <= rounds; round++) {
+            for (Variant v : order) {
+                ctx.progress().step("record() at " + LOW / 1000 + "k/s, round " + round + ": " + v.label());
+                RecorderSettings recorder = base.recorder().withNotifyEveryCommit(v.notifyEveryCommit());
+                WriterSettings writer = base.writer().withNice(v.lowerWriter() ? nice : 0);
+                OpenLoop.Result r;
+                try (Ledger ledger = Ledger.open(ctx.env().freshLedgerConfig("latency_" + v.key() + "_" + round)
+                        .with(recorder, writer), Ledger.Mode.WORKER)) {
+                    UsageRecorder rec = ledger.recorder();
+                    r = OpenLoop.blocking(LOW, warmup.multipliedBy(2), measure, e -> accepted(rec.record(List.of(e))),
+                            seed++);
+                }
+                details.put(v.key() + "_round_" + round, r.toMap("ms"));
+                checkNoFailures(result, "record() at " + LOW / 1000 + "k/s, " + v.label(), r);
+                latencies.computeIfAbsent(v, k -> new Latencies()).add(r.latency());
+            }
+            java.util.Collections.reverse(order);
+        }
+        Latencies before = latencies.get(variants.getFirst());
+        for (Variant v : variants) {
+            Latencies l = latencies.get(v);
+            String label = String.format(Locale.US, "record() p99 at 5k/s, %s (p50 %s, p99.9 %s ms)", v.label(),
+                    fmt(l.percentileMillis(50)), fmt(l.percentileMillis(99.9)));
+            Figure f = Figure.of("record_p99_ms_5k_" + v.key(), label, l.percentileMillis(99), "ms",
+                    Figure.Better.LOWER);
+            result.add(l == before ? f : f.baseline(before.percentileMillis(99), "the same, both switches off (before)"));
+        }
+        result.detail("switches_5k", details);
     }
 
     private static String label(OpenLoop.Result r, String unit) {

@@ -2,6 +2,7 @@ package dev.tokenledger.orchestrator.bench;
 
 import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.orchestrator.Ledger;
+import dev.tokenledger.orchestrator.LedgerConfig;
 import dev.tokenledger.usage.UsageRecorder;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -51,6 +52,18 @@ final class ThroughputScenario implements Scenario {
                         window, "pipeline, " + BATCH_EVENTS + " events per call", "pipeline_batched_calls");
             }
         }
+        Window.Rates before = null;
+        if (!ctx.quick()) {
+            // The same load on a ledger of its own with both switches of the record path off (BENCHMARKS.md).
+            LedgerConfig base = ctx.env().base();
+            LedgerConfig c = ctx.env().freshLedgerConfig("throughput_before").with(
+                    base.recorder().withNotifyEveryCommit(true), base.writer().withNice(0));
+            try (Ledger ledger = Ledger.open(c, Ledger.Mode.WORKER);
+                 ClickHouse counter = ctx.env().openClickHouse(ledger.clickHouse().database(), false)) {
+                before = phase(ctx, result, ledger.recorder(), counter, CALLERS, 1, warmup, window,
+                        "pipeline, before the switches", "pipeline_before_switches");
+            }
+        }
         result.add(Figure.of("events_per_s", "end-to-end events/s, 1 event per record() call", rates.writtenPerSecond(),
                         "events/s", Figure.Better.HIGHER)
                 .target(Figure.Target.atLeast(TARGET_EVENTS_PER_SECOND))
@@ -81,6 +94,17 @@ final class ThroughputScenario implements Scenario {
         }
         result.add(Figure.of("recorded_per_s", "record() events/s while writing", rates.recordedPerSecond(),
                 "events/s", Figure.Better.HIGHER));
+        if (before != null) {
+            result.add(Figure.of("events_per_s_vs_before_switches", "end-to-end events/s, 1 per call, vs NOTIFY on"
+                            + " every commit and the writer at the recorder's priority", rates.writtenPerSecond(),
+                    "events/s", Figure.Better.HIGHER).baseline(before.writtenPerSecond(), "both switches off (before),"
+                    + " measured after the default on a warm JVM"));
+            Double beforeCpu = cpuMicrosPerEvent(before);
+            if (cpu != null && beforeCpu != null) {
+                result.add(Figure.of("cpu_us_per_event_vs_before_switches", "CPU per event, 1 per call, vs both"
+                        + " switches off", cpu, "us", Figure.Better.LOWER).baseline(beforeCpu, "both switches off"));
+            }
+        }
     }
 
     /**
