@@ -64,7 +64,7 @@ enum Setting {
     NOTIFY_EVERY_COMMIT(Tier.RARE, "TOKENLEDGER_NOTIFY_EVERY_COMMIT", "false", false,
             "Send PostgreSQL's `NOTIFY` to writers on every group commit. Off: only while a writer of another process listens (this process's writer is woken in memory); notifying transactions commit one at a time."),
     WRITER_NICE(Tier.RARE, "TOKENLEDGER_WRITER_NICE", "10", false,
-            "Linux nice value (0-19; 0 leaves them alone) of the writer's threads: the sealer, the `usage_write` workers of tokenledger's own JobRunr, the embedded ClickHouse's threads. The commits `record()` waits for then come first on a busy machine."),
+            "Linux nice value (0-19; 0 leaves them alone) of the embedded ClickHouse's threads (its inserts and merges: most of the writer's CPU). The commits `record()` waits for then come first on a busy machine; Java threads are never lowered."),
     MAX_BODY_BYTES(Tier.RARE, "TOKENLEDGER_MAX_BODY_BYTES", "10485760", false,
             "Largest accepted `POST /v1/usage` or `POST /v1/traces` body (for gzip, also once inflated); a bigger one is answered 413."),
     PG_POOL_SIZE(Tier.RARE, "TOKENLEDGER_PG_POOL_SIZE", "24", false, "HikariCP pool size (at least 2 × workers + commit threads + 4: a `usage_write` job holds one connection for its month locks)."),

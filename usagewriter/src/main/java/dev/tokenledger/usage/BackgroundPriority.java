@@ -15,13 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the writer's work at a lower OS priority (a higher nice value) than the recorder's commit threads, so that on
- * a machine with few cores a commit, which a durable {@code record()} waits for, is scheduled before a batch's
- * encoding, its chDB insert and chDB's merges. Linux keeps a nice value per thread, and any process may raise the
- * nice value of its own threads (lowering it again needs privileges), so a thread is only ever lowered for good:
- * the writer's own threads (the sealer, tokenledger's own JobRunr workers) and the threads of the embedded
- * ClickHouse engine (chDB names them; the threads it starts later from those inherit the value). Elsewhere than on
- * Linux, or with {@code nice} 0, it does nothing.
+ * Runs the embedded ClickHouse engine's threads at a lower OS priority (a higher nice value) than the JVM's, so that
+ * on a machine with few cores a commit, which a durable {@code record()} waits for, is scheduled before chDB's insert
+ * pipeline and its merges (most of the writer's CPU). Linux keeps a nice value per thread, and any process may raise
+ * the nice value of its own threads (lowering it again needs privileges), so a thread is only ever lowered for good:
+ * the threads chDB names as its own (the threads it starts later from those inherit the value).
+ *
+ * <p>Java threads are left alone: a Java thread lowered with them (the sealer, the {@code usage_write} workers) was
+ * measured to make {@code record()} slower, not faster (BENCHMARKS.md): every Java thread must reach the JVM's
+ * safepoints and handshakes, and one that the scheduler holds back holds back all of them, the commit threads
+ * included. chDB's native threads never take part in those. Elsewhere than on Linux, or with {@code nice} 0, it does
+ * nothing.
  */
 final class BackgroundPriority {
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundPriority.class);
@@ -33,54 +37,33 @@ final class BackgroundPriority {
 
     private final int nice;
     private final MethodHandle setpriority;
-    private final MethodHandle gettid;
 
-    private BackgroundPriority(int nice, MethodHandle setpriority, MethodHandle gettid) {
+    private BackgroundPriority(int nice, MethodHandle setpriority) {
         this.nice = nice;
         this.setpriority = setpriority;
-        this.gettid = gettid;
     }
 
     /** Lowers to {@code nice} (0 = leave every thread as it is; 1..19, higher is lower). */
     static BackgroundPriority of(int nice) {
         if (nice == 0) {
-            return new BackgroundPriority(0, null, null);
+            return new BackgroundPriority(0, null);
         }
         Linker linker = Linker.nativeLinker();
         Optional<MethodHandle> set = linker.defaultLookup().find("setpriority").map(a -> linker.downcallHandle(a,
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT)));
-        Optional<MethodHandle> tid = linker.defaultLookup().find("gettid").map(a -> linker.downcallHandle(a,
-                FunctionDescriptor.of(ValueLayout.JAVA_INT)));
-        if (set.isEmpty() || tid.isEmpty() || !Files.isDirectory(Path.of("/proc/self/task"))) {
-            LOG.info("the writer runs at the recorder's priority: no per-thread nice value on this system");
-            return new BackgroundPriority(0, null, null);
+        if (set.isEmpty() || !Files.isDirectory(Path.of("/proc/self/task"))) {
+            LOG.info("the embedded ClickHouse runs at the recorder's priority: no per-thread nice value on this system");
+            return new BackgroundPriority(0, null);
         }
-        return new BackgroundPriority(nice, set.get(), tid.get());
+        return new BackgroundPriority(nice, set.get());
     }
 
-    int nice() {
-        return nice;
-    }
-
-    /** Lowers the calling (platform) thread. */
-    void lowerCurrentThread() {
+    /** Lowers every thread of the embedded ClickHouse engine running in this process now. */
+    void lowerEngineThreads() {
         if (nice == 0) {
             return;
         }
-        try {
-            lower((int) gettid.invokeExact());
-        } catch (Throwable e) {
-            LOG.debug("cannot read the thread id", e);
-        }
-    }
-
-    /** Lowers every thread of the embedded ClickHouse engine running in this process now; returns how many. */
-    int lowerEngineThreads() {
-        if (nice == 0) {
-            return 0;
-        }
-        int lowered = 0;
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String comm;
@@ -89,23 +72,23 @@ final class BackgroundPriority {
                 } catch (IOException e) {
                     continue; // the thread ended meanwhile
                 }
-                if (ENGINE_THREADS.contains(comm) && lower(Integer.parseInt(task.getFileName().toString()))) {
-                    lowered++;
+                if (ENGINE_THREADS.contains(comm)) {
+                    lower(Integer.parseInt(task.getFileName().toString()));
                 }
             }
         } catch (IOException e) {
             LOG.debug("cannot list this process's threads", e);
         }
-        return lowered;
     }
 
-    private boolean lower(int tid) {
+    private void lower(int tid) {
         try {
             int rc = (int) setpriority.invokeExact(PRIO_PROCESS, tid, nice);
-            return rc == 0;
+            if (rc != 0) {
+                LOG.debug("cannot lower the priority of thread {} (it may have ended)", tid);
+            }
         } catch (Throwable e) {
             LOG.debug("cannot lower the priority of thread {}", tid, e);
-            return false;
         }
     }
 }

@@ -180,7 +180,6 @@ public final class TokenLedger implements AutoCloseable {
         requireSameLedger();
         UsageWriter w = writer();
         if (settings.hostJobStorage == null) {
-            w.lowerJobWorkers(); // tokenledger's own workers; a host's workers are left at the priority they have
             this.jobServer = new BackgroundJobServer(jobStorage, new JacksonJsonMapper(), activator,
                     BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
                             .andPollInterval(settings.pollInterval)

@@ -11,24 +11,13 @@ public final class UsageWriteJob implements JobRequestHandler<UsageWriteRequestV
     public static final String JOB_KIND = "usage_write";
 
     private final BatchWriter writer;
-    private final BackgroundPriority priority;
-    /** Whether the workers running this job are tokenledger's own (lowered) or a host's (left as they are). */
-    private volatile boolean lowerWorker;
 
-    UsageWriteJob(BatchWriter writer, BackgroundPriority priority) {
+    UsageWriteJob(BatchWriter writer) {
         this.writer = writer;
-        this.priority = priority;
-    }
-
-    void lowerWorkers() {
-        lowerWorker = true;
     }
 
     @Override
     public void run(UsageWriteRequestV1 request) {
-        if (lowerWorker) {
-            priority.lowerCurrentThread();
-        }
         writer.write(request.batchId());
     }
 }

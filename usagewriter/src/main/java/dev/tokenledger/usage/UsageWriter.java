@@ -35,7 +35,7 @@ public final class UsageWriter implements AutoCloseable {
     /** Channel notified by the usage_event trigger (V14__record_usage_events.sql; quiet inserts skip it: V29). */
     static final String CHANNEL = "tokenledger_usage";
     private static final Duration ORPHAN_SWEEP = Duration.ofSeconds(30);
-    /** How often the sealer lowers the embedded engine's threads started since it last looked. */
+    /** How often the sealer lowers the embedded engine's threads started since it last looked (BackgroundPriority). */
     private static final Duration ENGINE_THREAD_SWEEP = Duration.ofSeconds(5);
     /**
      * While writes fail (ClickHouse away), the sealer cuts batches at most this often: a 10-minute outage
@@ -118,7 +118,7 @@ public final class UsageWriter implements AutoCloseable {
                 }
             }
         });
-        this.job = new UsageWriteJob(batchWriter, priority);
+        this.job = new UsageWriteJob(batchWriter);
     }
 
     /**
@@ -154,11 +154,6 @@ public final class UsageWriter implements AutoCloseable {
     /** For tests: see {@link BatchWriter#resendWithinInserts(long)}. */
     void resendWithinInserts(long n) {
         batchWriter.resendWithinInserts(n);
-    }
-
-    /** Runs the {@code usage_write} jobs at the writer's lower priority: their workers are tokenledger's own. */
-    void lowerJobWorkers() {
-        job.lowerWorkers();
     }
 
     /** The handler JobRunr must be able to activate for {@code usage_write} jobs. */
@@ -220,7 +215,6 @@ public final class UsageWriter implements AutoCloseable {
     }
 
     private void sealUntilClosed() {
-        priority.lowerCurrentThread();
         long lastSeal = 0;
         long lastOrphanSweep = 0;
         long lastEngineSweep = 0;

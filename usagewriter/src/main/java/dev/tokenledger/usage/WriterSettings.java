@@ -21,9 +21,9 @@ import java.time.Duration;
  *                       run and rebuilds a rollup month that disagrees with llm_usage
  * @param backPricing    whether a price change (a refresh that adds or changes a model, an override set or ended
  *                       from a past time) queues a {@code usage_reprice} run over the written usage it concerns
- * @param nice           the nice value (0..19; 0 = unchanged) of the writer's threads: the sealer, tokenledger's own
- *                       JobRunr workers and the embedded ClickHouse engine's threads, so that the recorder's commits
- *                       come first on a busy machine (see {@link BackgroundPriority})
+ * @param nice           the nice value (0..19; 0 = unchanged) of the embedded ClickHouse engine's threads (its insert
+ *                       pipeline and merges: most of the writer's CPU), so that the recorder's commits come first on
+ *                       a busy machine (see {@link BackgroundPriority})
  */
 public record WriterSettings(int maxBatchEvents, Duration linger, Duration idlePoll, int jobRetries,
                              Duration idempotencyWindow, Duration reconcileInterval, boolean backPricing, int nice) {

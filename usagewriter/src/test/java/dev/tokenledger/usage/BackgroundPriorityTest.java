@@ -8,11 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The writer's threads at a lower OS priority: each test runs in a thread of its own, lowered for good. */
+/** The embedded engine's threads at a lower OS priority; the threads lowered are the test's own, lowered for good. */
 class BackgroundPriorityTest {
     @BeforeEach
     void linux() {
@@ -21,28 +20,23 @@ class BackgroundPriorityTest {
     }
 
     @Test
-    void theCallingThreadIsLoweredToTheNiceValue() {
-        int nice = inThread("usage-write-test", () -> {
-            BackgroundPriority.of(7).lowerCurrentThread();
-            return niceOfThisThread();
-        });
-
-        assertThat(nice).isEqualTo(7);
-    }
-
-    @Test
-    void niceZeroLeavesTheThreadAlone() {
-        int nice = inThread("usage-write-test", () -> {
-            int before = niceOfThisThread();
-            BackgroundPriority.of(0).lowerCurrentThread();
-            return niceOfThisThread() - before;
-        });
-
-        assertThat(nice).isZero();
-    }
-
-    @Test
     void threadsNamedAsTheEmbeddedEnginesAreLoweredAndOthersAreNot() throws InterruptedException {
+        int[] nice = niceAfterASweep(5);
+
+        assertThat(nice[0]).isEqualTo(5);
+        assertThat(nice[1]).isZero();
+    }
+
+    @Test
+    void niceZeroLeavesEveryThreadAlone() throws InterruptedException {
+        int[] nice = niceAfterASweep(0);
+
+        assertThat(nice[0]).isZero();
+        assertThat(nice[1]).isZero();
+    }
+
+    /** The nice values, after a sweep at {@code nice}, of a thread named as chDB's merge threads and of another. */
+    private static int[] niceAfterASweep(int nice) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         CompletableFuture<Integer> engine = new CompletableFuture<>();
         CompletableFuture<Integer> other = new CompletableFuture<>();
@@ -52,14 +46,11 @@ class BackgroundPriorityTest {
         Thread b = Thread.ofPlatform().name("usage-commit-9").start(() -> waitThenReport(started, done, other));
         started.await();
 
-        int lowered = BackgroundPriority.of(5).lowerEngineThreads();
+        BackgroundPriority.of(nice).lowerEngineThreads();
         done.countDown();
         a.join();
         b.join();
-
-        assertThat(lowered).isPositive();
-        assertThat(engine.join()).isEqualTo(5);
-        assertThat(other.join()).isZero();
+        return new int[] {engine.join(), other.join()};
     }
 
     private static void waitThenReport(CountDownLatch started, CountDownLatch done, CompletableFuture<Integer> nice) {
@@ -70,18 +61,6 @@ class BackgroundPriorityTest {
         } catch (InterruptedException e) {
             nice.completeExceptionally(e);
         }
-    }
-
-    private static <T> T inThread(String name, Supplier<T> body) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread.ofPlatform().name(name).start(() -> {
-            try {
-                result.complete(body.get());
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result.join();
     }
 
     /** Field 19 of /proc/thread-self/stat; the fields after the command name (in parentheses) start at 3. */

@@ -21,7 +21,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * {@value #LOW} and {@value #HIGH} events/s, then closed loop at saturation. Baseline: the same event
  * recorded without group commit, one INSERT and one commit (one fsync) per call, at the same loads. Then
  * {@code record()} at {@value #LOW} events/s on ledgers of their own, with and without each of the two switches of
- * the record path (no NOTIFY on a commit only this process's writer needs; the writer's threads at a lower OS
+ * the record path (no NOTIFY on a commit only this process's writer needs; chDB's threads at a lower OS
  * priority), against both off: the behaviour before them.
  */
 final class RecordLatencyScenario implements Scenario {
@@ -155,11 +155,11 @@ final class RecordLatencyScenario implements Scenario {
         LedgerConfig base = ctx.env().base();
         int nice = base.writer().nice() != 0 ? base.writer().nice() : WriterSettings.DEFAULTS.nice();
         List<Variant> variants = List.of(
-                new Variant("before", "NOTIFY on every commit, writer at the recorder's priority (before)", true, false),
-                new Variant("both", "no NOTIFY for this process's writer + writer at nice " + nice + " (the default)",
+                new Variant("before", "NOTIFY on every commit, chDB at the JVM's priority (before)", true, false),
+                new Variant("both", "no NOTIFY for this process's writer + chDB at nice " + nice + " (the default)",
                         false, true),
                 new Variant("no_notify", "no NOTIFY for this process's writer only", false, false),
-                new Variant("lowered", "writer at nice " + nice + " only (NOTIFY on every commit)", true, true));
+                new Variant("lowered", "chDB at nice " + nice + " only (NOTIFY on every commit)", true, true));
         Map<Variant, Latencies> latencies = new LinkedHashMap<>();
         Map<String, Object> details = new LinkedHashMap<>();
         List<Variant> order = new java.util.ArrayList<>(variants);

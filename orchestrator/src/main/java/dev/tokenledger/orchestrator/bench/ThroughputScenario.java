@@ -96,7 +96,7 @@ final class ThroughputScenario implements Scenario {
                 "events/s", Figure.Better.HIGHER));
         if (before != null) {
             result.add(Figure.of("events_per_s_vs_before_switches", "end-to-end events/s, 1 per call, vs NOTIFY on"
-                            + " every commit and the writer at the recorder's priority", rates.writtenPerSecond(),
+                            + " every commit and chDB at the JVM's priority", rates.writtenPerSecond(),
                     "events/s", Figure.Better.HIGHER).baseline(before.writtenPerSecond(), "both switches off (before),"
                     + " measured after the default on a warm JVM"));
             Double beforeCpu = cpuMicrosPerEvent(before);
