@@ -64,6 +64,15 @@ final class OpenLoop {
     }
 
     static Result blocking(double rate, Duration warmup, Duration measure, BlockingCall call, long seed) {
+        return blocking(rate, warmup, measure, call, seed, false);
+    }
+
+    /**
+     * As {@link #blocking(double, Duration, Duration, BlockingCall, long)}; with {@code shed}, a saturated run goes on
+     * to its end, issuing no call while more than {@value #MAX_IN_FLIGHT} are outstanding (the issued rate then says
+     * what the system took), instead of giving up.
+     */
+    static Result blocking(double rate, Duration warmup, Duration measure, BlockingCall call, long seed, boolean shed) {
         Latencies latency = new Latencies();
         Latencies lag = new Latencies();
         LongAdder failures = new LongAdder();
@@ -105,7 +114,13 @@ final class OpenLoop {
             }
             if (inFlight.get() > MAX_IN_FLIGHT) {
                 saturated = true;
-                break;
+                if (!shed) {
+                    break;
+                }
+                while (inFlight.get() > MAX_IN_FLIGHT && System.nanoTime() < end) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+                next = Math.max(next, System.nanoTime()); // the calls not issued meanwhile are shed, not queued
             }
             long wait = next - System.nanoTime();
             if (wait > 0 && next < end) {
