@@ -21,10 +21,10 @@ import org.slf4j.LoggerFactory;
  * the nice value of its own threads (lowering it again needs privileges), so a thread is only ever lowered for good:
  * the threads chDB names as its own (the threads it starts later from those inherit the value).
  *
- * <p>Java threads are left alone: a Java thread lowered with them (the sealer, the {@code usage_write} workers) was
- * measured to make {@code record()} slower, not faster (BENCHMARKS.md): every Java thread must reach the JVM's
- * safepoints and handshakes, and one that the scheduler holds back holds back all of them, the commit threads
- * included. chDB's native threads never take part in those. Elsewhere than on Linux, or with {@code nice} 0, it does
+ * <p>Java threads are left alone: lowering the sealer and the {@code usage_write} workers too was measured to make
+ * {@code record()} slower, not faster (BENCHMARKS.md). The likely reason: every Java thread must reach the JVM's
+ * safepoints and handshakes, so one that the scheduler holds back holds back all of them, the commit threads
+ * included; chDB's native threads never take part in those. Elsewhere than on Linux, or with {@code nice} 0, it does
  * nothing.
  */
 final class BackgroundPriority {
