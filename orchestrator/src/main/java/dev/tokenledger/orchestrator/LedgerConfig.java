@@ -195,7 +195,7 @@ public record LedgerConfig(Path home, PostgresSettings postgres, ServerClickHous
     /** The same configuration with other recorder and writer settings (the bench's same-run comparisons). */
     public LedgerConfig with(RecorderSettings recorder, WriterSettings writer) {
         return new LedgerConfig(home, postgres, clickHouseServer, clickHouseDatabase, http, dashboard, pricing, recorder,
-                writer, workers, jobRunrPoll, budgets);
+                writer, workers, jobRunrPoll, budgets, clickHouseTopology);
     }
 
     public LedgerConfig localOnly() {
