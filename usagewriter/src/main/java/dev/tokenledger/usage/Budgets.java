@@ -292,10 +292,10 @@ public final class Budgets implements AutoCloseable {
                     + scope);
             Instant rollupStart = firstDay.atStartOfDay(ZoneOffset.UTC).toInstant();
             Instant rollupEnd = endDay.atStartOfDay(ZoneOffset.UTC).toInstant();
-            range(raw, params, "a" + n, w.start(), rollupStart);
-            range(raw, params, "b" + n, rollupEnd, w.end());
+            rawRange(raw, params, "a" + n, w.start(), rollupStart);
+            rawRange(raw, params, "b" + n, rollupEnd, w.end());
         } else {
-            range(raw, params, "a" + n, w.start(), w.end());
+            rawRange(raw, params, "a" + n, w.start(), w.end());
         }
         if (!raw.isEmpty()) {
             String when = "(" + String.join(" OR ", raw) + ") AND " + scope;
@@ -327,7 +327,8 @@ public final class Budgets implements AutoCloseable {
         return scope.toString();
     }
 
-    private static void range(List<String> raw, Map<String, String> params, String name, Instant from, Instant to) {
+    /** Adds the condition {@code from <= event_time < to} (when the range is not empty), parameters named {@code name0/1}. */
+    static void rawRange(List<String> raw, Map<String, String> params, String name, Instant from, Instant to) {
         if (from.isBefore(to)) {
             params.put(name + "0", Long.toString(from.toEpochMilli()));
             params.put(name + "1", Long.toString(to.toEpochMilli()));

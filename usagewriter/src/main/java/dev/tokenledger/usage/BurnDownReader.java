@@ -132,10 +132,10 @@ final class BurnDownReader {
             parts.add("SELECT toDateTime64(day, 3, 'UTC') AS step_start, toDecimal128(sum(cost_usd), 12) AS cost,"
                     + " toInt64(sum(unpriced_events)) AS unpriced FROM llm_usage_daily WHERE day >= {d0:Date}"
                     + " AND day < {d1:Date} AND " + scope + " GROUP BY day");
-            rawRange(raw, params, "a", w.start(), firstDay.atStartOfDay(ZoneOffset.UTC).toInstant());
-            rawRange(raw, params, "b", endDay.atStartOfDay(ZoneOffset.UTC).toInstant(), w.end());
+            Budgets.rawRange(raw, params, "a", w.start(), firstDay.atStartOfDay(ZoneOffset.UTC).toInstant());
+            Budgets.rawRange(raw, params, "b", endDay.atStartOfDay(ZoneOffset.UTC).toInstant(), w.end());
         } else {
-            rawRange(raw, params, "a", w.start(), w.end());
+            Budgets.rawRange(raw, params, "a", w.start(), w.end());
         }
         params.put("asOf", Long.toString(asOf.toEpochMilli()));
         if (!raw.isEmpty()) {
@@ -154,15 +154,6 @@ final class BurnDownReader {
         }
         return "SELECT step_start, toDecimal128(sum(cost), 12) AS cost, toInt64(sum(unpriced)) AS unpriced FROM ("
                 + String.join(" UNION ALL ", parts) + ") GROUP BY step_start";
-    }
-
-    private static void rawRange(List<String> raw, Map<String, String> params, String name, Instant from, Instant to) {
-        if (from.isBefore(to)) {
-            params.put(name + "0", Long.toString(from.toEpochMilli()));
-            params.put(name + "1", Long.toString(to.toEpochMilli()));
-            raw.add("(event_time >= fromUnixTimestamp64Milli({" + name + "0:Int64}, 'UTC') AND event_time <"
-                    + " fromUnixTimestamp64Milli({" + name + "1:Int64}, 'UTC'))");
-        }
     }
 
     private static Instant min(Instant a, Instant b) {
