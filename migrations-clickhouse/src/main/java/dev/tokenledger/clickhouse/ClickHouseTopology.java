@@ -3,6 +3,8 @@ package dev.tokenledger.clickhouse;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where tokenledger's ClickHouse tables live, and so which table name each kind of statement uses: one node (the
@@ -22,6 +24,7 @@ public record ClickHouseTopology(Optional<String> cluster) {
     public static final String LOCAL_SUFFIX = "_local";
 
     public static final ClickHouseTopology SINGLE_NODE = new ClickHouseTopology(Optional.empty());
+    private static final Pattern DISTRIBUTED_CLUSTER = Pattern.compile("^Distributed\\('([A-Za-z_][A-Za-z0-9_]*)'");
 
     public ClickHouseTopology {
         Objects.requireNonNull(cluster, "cluster");
@@ -68,6 +71,21 @@ public record ClickHouseTopology(Optional<String> cluster) {
         return clickHouse.query("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
                 Map.of("t", Identifiers.requireName(table, "table name"))).stream()
                 .anyMatch(r -> r.string("engine").equals("Distributed"));
+    }
+
+    /**
+     * The topology the migrations made {@code table} for, as the schema says: one node, or the cluster its Distributed
+     * table routes to (the engine's first argument). For code that is handed a {@link ClickHouse} and no topology and
+     * must name local tables and {@code ON CLUSTER} (a rollup rebuild, an erasure).
+     */
+    public static ClickHouseTopology migratedAs(ClickHouse clickHouse, String table) {
+        return clickHouse.query("SELECT engine_full FROM system.tables WHERE database = currentDatabase()"
+                        + " AND name = {t:String} AND engine = 'Distributed'",
+                        Map.of("t", Identifiers.requireName(table, "table name"))).stream()
+                .map(r -> DISTRIBUTED_CLUSTER.matcher(r.string("engine_full")))
+                .filter(Matcher::find)
+                .map(m -> cluster(m.group(1)))
+                .findFirst().orElse(SINGLE_NODE);
     }
 
     /**

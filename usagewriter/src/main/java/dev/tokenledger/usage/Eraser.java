@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * and records all of it (state {@code counted}); then deletes their rows from llm_usage and llm_usage_adjustment
  * ({@code ALTER TABLE … DELETE IN PARTITION … WHERE …} with {@code mutations_sync}); then rebuilds the month's
  * rollups and marks it {@code done}. A crash anywhere resumes at the month's state; every step after the count
- * is idempotent. The user id is kept in usage_erasure only until the erasure is done.
+ * is idempotent. The user id is kept in usage_erasure only until the erasure is done. On a ClickHouse cluster the
+ * deletes run on the local tables {@code ON CLUSTER} and the rollups are rebuilt as {@link RollupRepair} does there.
  *
  * <p>Safe to use from many threads and processes.
  */
@@ -126,7 +127,6 @@ public final class Eraser {
 
     /** Records the erasure and queues its {@code usage_erase} job (or, without JobRunr, leaves it for {@link #run}). */
     public Erasure start(Request request) {
-        requireSingleNode();
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         long id = db.insertInto(DSL.table("usage_erasure"))
                 .set(DSL.field("requested_by"), request.requestedBy())
@@ -146,18 +146,6 @@ public final class Eraser {
         }
         LOG.info("erasure {} queued by {}: {}", id, request.requestedBy(), request.reason());
         return find(id).orElseThrow();
-    }
-
-    /**
-     * An erasure deletes in the tables themselves and rebuilds rollup months ({@link RollupRepair}); on a ClickHouse
-     * cluster both must run on each month's shard against its local tables, which this does not do yet. Refused before
-     * anything changes, rather than failing half-way.
-     */
-    private void requireSingleNode() {
-        if (ClickHouseTopology.isDistributed(clickHouse, Rollups.USAGE)) {
-            throw new IllegalStateException("erasure is not supported on a ClickHouse cluster yet: it must delete and"
-                    + " rebuild each month on its shard (llm_usage_local, llm_usage_daily_local); see docs/deployment.md");
-        }
     }
 
     /** What an erasure would remove now, without changing anything. */
@@ -207,7 +195,6 @@ public final class Eraser {
      * run stopped. Throws (JobRunr retries) while a month has a half-written batch or reprice chunk.
      */
     public Erasure run(long erasureId) {
-        requireSingleNode();
         Record e = db.select().from("usage_erasure").where(DSL.field("erasure_id").eq(erasureId)).fetchOne();
         if (e == null) {
             throw new IllegalArgumentException("no erasure " + erasureId);
@@ -274,18 +261,15 @@ public final class Eraser {
             long lastBatch = db.select(DSL.field("last_batch_id", Long.class)).from("usage_erasure_month")
                     .where(DSL.field("erasure_id").eq(erasureId)).and(DSL.field("month").eq(month)).fetchSingle().value1();
             String filter = s.literalWhere();
-            clickHouse.execute("ALTER TABLE " + Rollups.USAGE + " DELETE IN PARTITION ID '" + month + "' WHERE " + filter
-                    + " AND batch_id <= " + lastBatch + " SETTINGS mutations_sync = 2");
-            clickHouse.execute("ALTER TABLE " + Rollups.ADJUSTMENTS + " DELETE IN PARTITION ID '" + month + "' WHERE "
-                    + filter + " SETTINGS mutations_sync = 2");
+            deleteInMonth(Rollups.USAGE, month, filter + " AND batch_id <= " + lastBatch);
+            deleteInMonth(Rollups.ADJUSTMENTS, month, filter);
             steps.accept("deleted " + month);
             if (LocalDate.of(month / 100, month % 100, 1).isBefore(Repricer.oldestDay(
                     LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)))) {
                 // Beyond llm_usage's retention nothing can be rebuilt: the user's rows go from the rollups as they are
                 // (the month is past reconcile's reach: its raw rows are gone).
                 for (String rollup : rollupsByUser()) {
-                    clickHouse.execute("ALTER TABLE " + Identifiers.quoted(rollup, "rollup table") + " DELETE IN PARTITION ID '"
-                            + month + "' WHERE " + filter + " SETTINGS mutations_sync = 2");
+                    deleteInMonth(rollup, month, filter);
                 }
             } else {
                 RollupRepair.Outcome outcome = repair.repairLocked(month, "erasure " + erasureId);
@@ -299,6 +283,19 @@ public final class Eraser {
                     .set(DSL.field("done_at"), clock.instant().atOffset(ZoneOffset.UTC))
                     .where(DSL.field("erasure_id").eq(erasureId)).and(DSL.field("month").eq(month)).execute();
         }
+    }
+
+    /**
+     * Deletes the rows {@code where} picks from one month of a table, rewriting its parts (and their projections) so
+     * the writer's presence checks stay true; waits for every replica. On a cluster the mutation runs on the local
+     * tables {@code ON CLUSTER}, once per shard: the month's shard rewrites its parts, a shard without the month has
+     * nothing to rewrite.
+     */
+    private void deleteInMonth(String table, int month, String where) {
+        ClickHouseTopology topology = ClickHouseTopology.migratedAs(clickHouse, table);
+        clickHouse.execute("ALTER TABLE " + Identifiers.quoted(clickHouse.database(), "database") + "."
+                + Identifiers.quoted(topology.localTable(table), "table") + topology.onCluster()
+                + " DELETE IN PARTITION ID '" + month + "' WHERE " + where + " SETTINGS mutations_sync = 2");
     }
 
     private String state(long erasureId, int month) {

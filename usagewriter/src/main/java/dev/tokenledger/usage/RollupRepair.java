@@ -8,6 +8,7 @@ import dev.tokenledger.clickhouse.ClickHouse;
 import dev.tokenledger.clickhouse.ClickHouseTopology;
 import dev.tokenledger.clickhouse.Identifiers;
 import dev.tokenledger.clickhouse.Row;
+import dev.tokenledger.clickhouse.StagingTable;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.time.LocalDate;
@@ -15,6 +16,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
@@ -37,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * never reached the rollup's deduplication log would then count twice. What was never attempted has sent nothing
  * and is safe. {@code REPLACE PARTITION} keeps the rollup's deduplication log (checked on chDB 26.7), so tokens
  * seen before the rebuild stay seen. Every rebuild is recorded in usage_rollup_repair.
+ *
+ * <p>On a ClickHouse cluster ({@link StagingTable} says how) the month is read from every shard through the Distributed
+ * tables, staged on the shard its inserts go to, and swapped in there with {@code REPLACE PARTITION … ON CLUSTER},
+ * which also empties the month on every other shard; Keeper keeps the replicated deduplication tokens through it.
  *
  * <p>Safe to use from many threads: repairs of one month take turns.
  */
@@ -105,12 +112,6 @@ public final class RollupRepair {
                         report.differences());
             }
             String reason = summary(rollupDiffs);
-            if (ClickHouseTopology.isDistributed(clickHouse, Rollups.USAGE)) {
-                String why = "not rebuilt: on a ClickHouse cluster a rollup month is rebuilt on its shard"
-                        + " (llm_usage_daily_local), which tokenledger does not do yet (docs/deployment.md)";
-                recordSkipped(month, requestedBy, reason, why);
-                return new Outcome(month, false, why, rollupDiffs, rollupDiffs);
-            }
             List<String> halfWritten = halfWritten(first);
             if (!halfWritten.isEmpty()) {
                 String why = "not rebuilt yet: " + halfWritten + " of this month were attempted and are not written;"
@@ -162,7 +163,6 @@ public final class RollupRepair {
     }
 
     private void rebuild(Rollups.Rollup rollup, int month, LocalDate first, String requestedBy, String reason) {
-        String table = Identifiers.quoted(rollup.table(), "rollup table");
         long repairId = db.insertInto(USAGE_ROLLUP_REPAIR)
                 .set(USAGE_ROLLUP_REPAIR.MONTH, month)
                 .set(USAGE_ROLLUP_REPAIR.ROLLUP_TABLE, rollup.table())
@@ -171,21 +171,29 @@ public final class RollupRepair {
                 .set(USAGE_ROLLUP_REPAIR.STARTED_AT, clock.instant().atOffset(ZoneOffset.UTC))
                 .set(USAGE_ROLLUP_REPAIR.EVENTS_BEFORE, events(rollup.table(), month))
                 .returning(USAGE_ROLLUP_REPAIR.REPAIR_ID).fetchSingle().getRepairId();
-        String staging = Identifiers.quoted(rollup.table() + "_rebuild_" + month, "staging table");
         String filter = "event_time >= '" + first + " 00:00:00' AND event_time < '" + first.plusMonths(1) + " 00:00:00'";
-        clickHouse.execute("DROP TABLE IF EXISTS " + staging);
-        clickHouse.execute("CREATE TABLE " + staging + " AS " + table);
-        try {
+        ClickHouseTopology topology = ClickHouseTopology.migratedAs(clickHouse, rollup.table());
+        try (StagingTable staging = StagingTable.create(clickHouse, topology, rollup.table(),
+                rollup.table() + "_rebuild_" + month)) {
             // Each view's own SELECT (one definition of the rollup), read from its source's month only. No
             // deduplication: the staging table is new, and two identical blocks of it are both real.
             for (Rollups.Feed feed : rollup.feeds()) {
-                clickHouse.execute("INSERT INTO " + staging + " " + viewColumns(feed.view()) + " " + viewSelect(feed.view())
-                        + " SETTINGS insert_deduplicate = 0, max_threads = 1, additional_table_filters = {'"
-                        + feed.source() + "': " + Identifiers.stringLiteral(filter) + "}");
+                String select = viewSelect(feed.view());
+                String settings = " SETTINGS insert_deduplicate = 0, max_threads = 1";
+                if (topology.clustered()) {
+                    // The view reads its shard's local table; the rebuild reads the month from every shard through the
+                    // Distributed table (a month written before a change of the shard count may be on two), and the
+                    // insert lands on the shard the month's inserts go to now.
+                    select = fromDistributedSource(select, feed.source(), topology, filter);
+                    settings += ", distributed_foreground_insert = 1";
+                } else {
+                    settings += ", additional_table_filters = {'" + feed.source() + "': "
+                            + Identifiers.stringLiteral(filter) + "}";
+                }
+                clickHouse.execute("INSERT INTO " + Identifiers.quoted(staging.name(), "staging table") + " "
+                        + viewColumns(feed.view()) + " " + select + settings);
             }
-            clickHouse.execute("ALTER TABLE " + table + " REPLACE PARTITION ID '" + month + "' FROM " + staging);
-        } finally {
-            clickHouse.execute("DROP TABLE IF EXISTS " + staging);
+            staging.replacePartition(Integer.toString(month));
         }
         db.update(USAGE_ROLLUP_REPAIR)
                 .set(USAGE_ROLLUP_REPAIR.FINISHED_AT, clock.instant().atOffset(ZoneOffset.UTC))
@@ -233,6 +241,29 @@ public final class RollupRepair {
                     + " have not run on database '" + clickHouse.database() + "'");
         }
         return rows.getFirst().string("as_select");
+    }
+
+    /**
+     * A cluster view's SELECT with its source, the shard's local table, replaced by the month's rows read through the
+     * Distributed table: {@code FROM db.llm_usage_local AS u} becomes {@code FROM (SELECT * FROM db.llm_usage WHERE
+     * <month>) AS u}. The subquery filters rows before the view's own WHERE and GROUP BY, wherever the Distributed
+     * read runs them.
+     */
+    static String fromDistributedSource(String select, String source, ClickHouseTopology topology, String filter) {
+        Matcher m = Pattern.compile("\\bFROM\\s+((?:`?\\w+`?\\.)?`?" + Pattern.quote(topology.localTable(source)) + "`?)(?![\\w`])",
+                Pattern.CASE_INSENSITIVE).matcher(select);
+        if (!m.find()) {
+            throw new IllegalStateException("the view's SELECT does not read " + topology.localTable(source) + ": " + select);
+        }
+        String table = m.group(1);
+        String distributed = table.substring(0, table.length() - (table.endsWith("`") ? 1 : 0)
+                - ClickHouseTopology.LOCAL_SUFFIX.length()) + (table.endsWith("`") ? "`" : "");
+        String replaced = select.substring(0, m.start(1)) + "(SELECT * FROM " + distributed + " WHERE " + filter + ")"
+                + select.substring(m.end(1));
+        if (m.find()) {
+            throw new IllegalStateException("the view's SELECT reads " + topology.localTable(source) + " twice: " + select);
+        }
+        return replaced;
     }
 
     private static String summary(List<ReconcileReport.Difference> diffs) {

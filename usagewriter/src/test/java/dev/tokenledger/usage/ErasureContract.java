@@ -41,6 +41,22 @@ abstract class ErasureContract {
 
     abstract ClickHouse clickHouse(String testName);
 
+    /**
+     * Adds a rule to llm_usage the writer does not know, so ClickHouse refuses rows of {@code model} (and the poison
+     * probe, made from llm_usage's structure, with it).
+     */
+    void refuseModel(ClickHouse clickHouse, String model) {
+        clickHouse.execute("ALTER TABLE llm_usage ADD CONSTRAINT no_poison CHECK model != '" + model + "'");
+        clickHouse.execute("DROP TABLE llm_usage_probe");
+        clickHouse.execute("CREATE TABLE llm_usage_probe AS llm_usage ENGINE = Null");
+    }
+
+    void acceptEveryModel(ClickHouse clickHouse) {
+        clickHouse.execute("ALTER TABLE llm_usage DROP CONSTRAINT no_poison");
+        clickHouse.execute("DROP TABLE llm_usage_probe");
+        clickHouse.execute("CREATE TABLE llm_usage_probe AS llm_usage ENGINE = Null");
+    }
+
     @BeforeEach
     void start(TestInfo test) {
         String name = test.getTestMethod().orElseThrow().getName();
@@ -189,7 +205,7 @@ abstract class ErasureContract {
         LocalDate old = LocalDate.now(ZoneOffset.UTC).minusMonths(15);
         for (String user : List.of(USER, "u-old")) {
             clickHouse.execute("INSERT INTO llm_usage_daily (day, workspace_id, user_id, model, events, total_tokens,"
-                    + " cost_usd) SETTINGS insert_deduplicate = 0 VALUES ('" + old + "', 'ws-1', '" + user
+                    + " cost_usd) SETTINGS insert_deduplicate = 0, distributed_foreground_insert = 1 VALUES ('" + old + "', 'ws-1', '" + user
                     + "', 'gpt-4o', 3, 900, 0.25)");
         }
 
@@ -225,17 +241,13 @@ abstract class ErasureContract {
         record(theirs, others);
         writeAll();
         // Two of theirs are refused by ClickHouse (a rule the writer does not know), dead-lettered.
-        clickHouse.execute("ALTER TABLE llm_usage ADD CONSTRAINT no_poison CHECK model != 'poison'");
-        clickHouse.execute("DROP TABLE llm_usage_probe");
-        clickHouse.execute("CREATE TABLE llm_usage_probe AS llm_usage ENGINE = Null");
+        refuseModel(clickHouse, "poison");
         List<UsageEvent> poison = List.of(TestEvents.event().userId(USER).model("poison").build(),
                 TestEvents.event().userId(USER).model("poison").eventTime(now.minus(Duration.ofDays(33))).build());
         List<UsageEvent> othersLater = List.of(TestEvents.event().userId("u-1").build());
         record(poison, othersLater);
         writeAll();
-        clickHouse.execute("ALTER TABLE llm_usage DROP CONSTRAINT no_poison");
-        clickHouse.execute("DROP TABLE llm_usage_probe");
-        clickHouse.execute("CREATE TABLE llm_usage_probe AS llm_usage ENGINE = Null");
+        acceptEveryModel(clickHouse);
         new DeadLetters(postgres.dataSource(), clickHouse, new FixedRatePricer(), InstantSource.system())
                 .replay(poison.getFirst().eventId(), "test");
         theirs.addAll(poison);

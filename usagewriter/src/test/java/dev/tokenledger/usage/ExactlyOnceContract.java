@@ -35,6 +35,15 @@ abstract class ExactlyOnceContract {
 
     abstract ClickHouse clickHouse(String testName);
 
+    /** Makes the rollup's view miss the next inserts (on a cluster: on every node). */
+    void detachRollupView(ClickHouse clickHouse) {
+        clickHouse.execute("DETACH TABLE llm_usage_daily_mv");
+    }
+
+    void attachRollupView(ClickHouse clickHouse) {
+        clickHouse.execute("ATTACH TABLE llm_usage_daily_mv");
+    }
+
     @BeforeEach
     void start(TestInfo test) {
         String name = test.getTestMethod().orElseThrow().getName();
@@ -123,10 +132,10 @@ abstract class ExactlyOnceContract {
     @Test
     void aRetryRepairsARollupThatMissedAnInsertWhichReachedTheRawTable() {
         List<UsageEvent> events = recordSpanningTwoMonths(60);
-        clickHouse.execute("DETACH TABLE llm_usage_daily_mv"); // the rollup misses this insert
+        detachRollupView(clickHouse); // the rollup misses this insert
         clickHouse.failNext(FaultyClickHouse.Fault.AFTER_INSERT, 1); // the first month arrives, its answer is lost
         assertThat(runEveryBatchCountingFailures()).isEqualTo(1);
-        clickHouse.execute("ATTACH TABLE llm_usage_daily_mv");
+        attachRollupView(clickHouse);
         assertThat(pipeline.rawCount()).isEqualTo(events.size() / 3);
         assertThat(pipeline.rollupEvents()).isZero();
 
@@ -157,10 +166,10 @@ abstract class ExactlyOnceContract {
     @Test
     void aRollupMonthShortOfWhatLlmUsageHoldsIsRebuiltExactlyByTheScheduledReconcile() {
         List<UsageEvent> events = recordSpanningTwoMonths(60);
-        clickHouse.execute("DETACH TABLE llm_usage_daily_mv"); // the rollup misses this insert
+        detachRollupView(clickHouse); // the rollup misses this insert
         clickHouse.failNext(FaultyClickHouse.Fault.AFTER_INSERT, 1);
         assertThat(runEveryBatchCountingFailures()).isEqualTo(1);
-        clickHouse.execute("ATTACH TABLE llm_usage_daily_mv");
+        attachRollupView(clickHouse);
         pipeline.writer.resendWithinInserts(0); // the retry comes too late to send the month again
         runEveryBatch();
         assertThat(pipeline.rawCount()).isEqualTo(events.size());
@@ -183,10 +192,10 @@ abstract class ExactlyOnceContract {
     @Test
     void aRepairWaitsWhileABatchOfTheMonthIsHalfWrittenAndNothingCountsTwice() {
         List<UsageEvent> events = recordSpanningTwoMonths(60);
-        clickHouse.execute("DETACH TABLE llm_usage_daily_mv");
+        detachRollupView(clickHouse);
         clickHouse.failNext(FaultyClickHouse.Fault.AFTER_INSERT, 1); // the first (older) month arrives, unmarked
         assertThat(runEveryBatchCountingFailures()).isEqualTo(1);
-        clickHouse.execute("ATTACH TABLE llm_usage_daily_mv");
+        attachRollupView(clickHouse);
         int olderMonth = BatchWriter.month(events.getFirst().eventTime());
 
         RollupRepair.Outcome outcome = new RollupRepair(postgres.dataSource(), clickHouse,
