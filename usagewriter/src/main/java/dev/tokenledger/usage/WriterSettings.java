@@ -54,6 +54,11 @@ public record WriterSettings(int maxBatchEvents, Duration linger, Duration idleP
         return new WriterSettings(n, linger, idlePoll, jobRetries, idempotencyWindow, reconcileInterval, backPricing, nice);
     }
 
+    public WriterSettings withLinger(Duration value) {
+        return new WriterSettings(maxBatchEvents, value, idlePoll, jobRetries, idempotencyWindow, reconcileInterval,
+                backPricing, nice);
+    }
+
     public WriterSettings withJobRetries(int retries) {
         return new WriterSettings(maxBatchEvents, linger, idlePoll, retries, idempotencyWindow, reconcileInterval, backPricing, nice);
     }
