@@ -52,8 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class Budgets implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Budgets.class);
     private static final int RATIO_SCALE = 6;
-    /** Amounts are USD at scale 12, as the ledger's cost columns and reports. */
-    private static final int USD_SCALE = 12;
     /** Budgets whose spend is read in one ClickHouse query (one round trip; ClickHouse runs the parts in parallel). */
     private static final int BUDGETS_PER_QUERY = 50;
 
@@ -237,8 +235,8 @@ public final class Budgets implements AutoCloseable {
     }
 
     private static Status status(Budget b, Budget.Window w, BigDecimal spent, long unpriced, Instant asOf) {
-        BigDecimal spend = spent.setScale(USD_SCALE, RoundingMode.UNNECESSARY); // as ClickHouse's Decimal(38, 12)
-        BigDecimal remaining = b.limitUsd().subtract(spend).max(BigDecimal.ZERO).setScale(USD_SCALE);
+        BigDecimal spend = spent.setScale(UsageRows.COST_SCALE, RoundingMode.UNNECESSARY); // as ClickHouse's Decimal(38, 12)
+        BigDecimal remaining = b.limitUsd().subtract(spend).max(BigDecimal.ZERO).setScale(UsageRows.COST_SCALE);
         BigDecimal ratio = spend.divide(b.limitUsd(), RATIO_SCALE, RoundingMode.HALF_EVEN);
         return new Status(b, w.start(), w.end(), spend, remaining, unpriced, ratio,
                 spend.compareTo(b.limitUsd()) >= 0, asOf);

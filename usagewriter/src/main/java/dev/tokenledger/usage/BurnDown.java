@@ -23,7 +23,6 @@ import java.util.List;
 public record BurnDown(Budget budget, Instant periodStart, Instant periodEnd, Instant asOf, List<Point> points,
                        BigDecimal spendUsd, long unpricedEvents, BigDecimal forecastUsd, boolean forecastOver,
                        Instant exhaustedAt) {
-    private static final int USD_SCALE = 12;
 
     /** The spend from the period's start up to {@code at}. */
     public record Point(Instant at, BigDecimal spendUsd) {
@@ -44,7 +43,7 @@ public record BurnDown(Budget budget, Instant periodStart, Instant periodEnd, In
         long elapsed = Duration.between(period.start(), asOf).toMillis();
         long length = Duration.between(period.start(), period.end()).toMillis();
         BigDecimal forecast = elapsed <= 0 || elapsed >= length ? spend
-                : spend.multiply(BigDecimal.valueOf(length)).divide(BigDecimal.valueOf(elapsed), USD_SCALE,
+                : spend.multiply(BigDecimal.valueOf(length)).divide(BigDecimal.valueOf(elapsed), UsageRows.COST_SCALE,
                         RoundingMode.HALF_EVEN);
         Instant exhausted = null;
         if (spend.compareTo(budget.limitUsd()) >= 0) {

@@ -21,7 +21,6 @@ import java.util.Map;
  * tables, so every point is exact.
  */
 final class BurnDownReader {
-    private static final int USD_SCALE = 12;
     private static final Duration HOUR = Duration.ofHours(1);
 
     private final ClickHouse clickHouse;
@@ -53,7 +52,7 @@ final class BurnDownReader {
         for (Step s : steps) {
             Row r = byStepEnd.get(s.end);
             if (r != null) {
-                cumulative = cumulative.add(r.decimal("cost")).setScale(USD_SCALE, RoundingMode.UNNECESSARY);
+                cumulative = cumulative.add(r.decimal("cost")).setScale(UsageRows.COST_SCALE, RoundingMode.UNNECESSARY);
                 unpriced += r.int64("unpriced");
             }
             points.add(new BurnDown.Point(s.end, cumulative));
@@ -161,6 +160,6 @@ final class BurnDownReader {
     }
 
     private static BigDecimal zero() {
-        return BigDecimal.ZERO.setScale(USD_SCALE);
+        return BigDecimal.ZERO.setScale(UsageRows.COST_SCALE);
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 
 /** Encodes priced events as llm_usage rows. Every value is computed here, client-side, never by a ClickHouse default. */
 final class UsageRows {
+    /** The scale of every USD amount: llm_usage's Decimal(38, 12), the reports, the budgets. */
     static final int COST_SCALE = 12;
     private static final String COST = "Nullable(Decimal(38, 12))";
     private static final String SECONDS = "Decimal(20, 3)";

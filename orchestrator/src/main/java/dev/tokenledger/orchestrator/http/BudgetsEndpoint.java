@@ -9,10 +9,12 @@ import dev.tokenledger.usage.Budgets;
 import dev.tokenledger.usage.InvalidBudgetException;
 import io.javalin.http.Context;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code /v1/budgets}: list, show, set (PUT, insert or replace by name) and delete budgets (admin keys, kept to the
@@ -20,10 +22,14 @@ import java.util.List;
  * {@code usage:write} (the key an orchestrator records with; it asks before each LLM call) and answers from memory.
  */
 final class BudgetsEndpoint {
-    private final Budgets budgets;
+    private static final Set<String> BURN_DOWN_PARAMETERS = Set.of("name", "at");
 
-    BudgetsEndpoint(Budgets budgets) {
+    private final Budgets budgets;
+    private final InstantSource clock;
+
+    BudgetsEndpoint(Budgets budgets, InstantSource clock) {
         this.budgets = budgets;
+        this.clock = clock;
     }
 
     void list(Context ctx) {
@@ -80,11 +86,7 @@ final class BudgetsEndpoint {
      * the period {@code at} falls in: an instant, or a date meaning that day in each budget's own zone (default: now).
      */
     void burnDowns(Context ctx) {
-        for (String param : ctx.queryParamMap().keySet()) {
-            if (!param.equals("name") && !param.equals("at")) {
-                throw ApiException.badParameter(param, "is not known; use at, name");
-            }
-        }
+        ApiException.requireKnownParameters(ctx, BURN_DOWN_PARAMETERS);
         String at = ctx.queryParam("at");
         Principal p = ApiKeys.principal(ctx);
         List<Budget> shown = ctx.queryParam("name") == null
@@ -93,9 +95,9 @@ final class BudgetsEndpoint {
         ctx.json(shown.stream().map(b -> BudgetJson.BurnDown.of(budgets.burnDown(b, instant(b, at)))).toList());
     }
 
-    private static Instant instant(Budget b, String at) {
+    private Instant instant(Budget b, String at) {
         if (at == null || at.isBlank()) {
-            return Instant.now();
+            return clock.instant();
         }
         try {
             return at.length() == 10 ? LocalDate.parse(at).atTime(LocalTime.NOON).atZone(b.zone()).toInstant()

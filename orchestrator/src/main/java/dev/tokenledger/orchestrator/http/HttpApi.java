@@ -124,7 +124,7 @@ public final class HttpApi implements AutoCloseable {
                 (ctx, event) -> ApiKeys.writeRefusal(ApiKeys.principal(ctx), event.workspaceId()));
         ReportsEndpoint reports = new ReportsEndpoint(ledger.reports());
         UsageCostEndpoint costs = new UsageCostEndpoint(ledger.repricer());
-        BudgetsEndpoint budgets = new BudgetsEndpoint(ledger.budgets());
+        BudgetsEndpoint budgets = new BudgetsEndpoint(ledger.budgets(), ledger.clock());
         HealthEndpoints health = new HealthEndpoints(new HealthChecks(ledger, ledger.clock()));
         List<Route> routes = Collections.synchronizedList(new ArrayList<>());
 

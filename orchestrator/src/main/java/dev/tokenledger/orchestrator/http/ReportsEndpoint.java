@@ -33,7 +33,7 @@ final class ReportsEndpoint {
     }
 
     void handle(Context ctx) {
-        knownParameters(ctx, PARAMETERS);
+        ApiException.requireKnownParameters(ctx, PARAMETERS);
         Reports.By by = by(ctx.pathParam("by"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate from = date(ctx, "from", today.minusDays(30));
@@ -49,7 +49,7 @@ final class ReportsEndpoint {
 
     /** {@code GET /v1/reports/timeseries}: cost per day, one series per model (or provider, user, ...). */
     void timeSeries(Context ctx) {
-        knownParameters(ctx, TIME_SERIES_PARAMETERS);
+        ApiException.requireKnownParameters(ctx, TIME_SERIES_PARAMETERS);
         Reports.By series = by(ctx.queryParam("series") == null ? "model" : ctx.queryParam("series"));
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate from = date(ctx, "from", today.minusDays(30));
@@ -73,7 +73,7 @@ final class ReportsEndpoint {
      * flagged ones by flag ({@link Reports#pricingQuality}).
      */
     void pricing(Context ctx) {
-        knownParameters(ctx, PRICING_PARAMETERS);
+        ApiException.requireKnownParameters(ctx, PRICING_PARAMETERS);
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate from = date(ctx, "from", today.minusDays(30));
         LocalDate to = date(ctx, "to", today);
@@ -109,15 +109,6 @@ final class ReportsEndpoint {
     }
 
     static final Set<String> TIME_SERIES_PARAMETERS = Set.of("from", "to", "workspace", "user", "model", "series");
-
-    private static void knownParameters(Context ctx, Set<String> known) {
-        for (String name : ctx.queryParamMap().keySet()) {
-            if (!known.contains(name)) {
-                throw ApiException.badParameter(name, "is not known; use " + String.join(", ", known.stream()
-                        .sorted().toList()));
-            }
-        }
-    }
 
     /** Cost per day per series value, for charts. Costs in USD. */
     record TimeSeriesResponse(String series, LocalDate from, LocalDate to, List<Reports.Point> points) {

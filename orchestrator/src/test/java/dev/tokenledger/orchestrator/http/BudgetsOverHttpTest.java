@@ -158,6 +158,9 @@ class BudgetsOverHttpTest {
         ApiClient.Reply badAt = as(readerA).get("/v1/reports/budgets?at=yesterday");
         assertThat(badAt.status()).isEqualTo(400);
         assertThat(badAt.json().get("parameter").asText()).isEqualTo("at");
+        ApiClient.Reply unknown = as(readerA).get("/v1/reports/budgets?budget=burn-a");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().get("error").asText()).isEqualTo("parameter 'budget' is not known; use at, name");
         JsonNode lastYear = as(readerA).get("/v1/reports/budgets?name=burn-a&at=2025-06-15").json().get(0);
         assertThat(lastYear.get("period_start").asText()).isEqualTo("2025-06-01T00:00:00Z");
         assertThat(lastYear.get("spend_usd").asText()).isEqualTo("0.000000000000");
