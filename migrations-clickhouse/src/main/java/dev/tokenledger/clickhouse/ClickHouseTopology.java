@@ -62,30 +62,31 @@ public record ClickHouseTopology(Optional<String> cluster) {
     }
 
     /**
-     * Whether {@code table} is a Distributed table in the database {@code clickHouse} is bound to: the schema's own
-     * answer to "was this migrated for a cluster", for code that is handed a {@link ClickHouse} and no topology, and
-     * must not run a single-node repair (a staging table made {@code AS} a Distributed table is another Distributed
-     * table, and an insert into it lands in the real one).
-     */
-    public static boolean isDistributed(ClickHouse clickHouse, String table) {
-        return clickHouse.query("SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
-                Map.of("t", Identifiers.requireName(table, "table name"))).stream()
-                .anyMatch(r -> r.string("engine").equals("Distributed"));
-    }
-
-    /**
      * The topology the migrations made {@code table} for, as the schema says: one node, or the cluster its Distributed
-     * table routes to (the engine's first argument). For code that is handed a {@link ClickHouse} and no topology and
-     * must name local tables and {@code ON CLUSTER} (a rollup rebuild, an erasure).
+     * table routes to (the engine's first argument). For code that is handed a {@link ClickHouse} and no topology: a
+     * repair that must name local tables and {@code ON CLUSTER} (a rollup rebuild, an erasure), or must not run its
+     * single-node form on a Distributed table (a staging table made {@code AS} a Distributed table is another
+     * Distributed table, and an insert into it lands in the real one).
+     *
+     * @throws IllegalStateException {@code table} is Distributed and its engine names no cluster this can read
      */
     public static ClickHouseTopology migratedAs(ClickHouse clickHouse, String table) {
+        String engine = engineFull(clickHouse, table).orElse("");
+        if (!engine.startsWith("Distributed(")) {
+            return SINGLE_NODE;
+        }
+        Matcher m = DISTRIBUTED_CLUSTER.matcher(engine);
+        if (!m.find()) {
+            throw new IllegalStateException(table + " is a Distributed table whose cluster is not a plain name: " + engine);
+        }
+        return cluster(m.group(1));
+    }
+
+    /** {@code table}'s engine with its arguments and clauses, as {@code system.tables.engine_full} shows it. */
+    static Optional<String> engineFull(ClickHouse clickHouse, String table) {
         return clickHouse.query("SELECT engine_full FROM system.tables WHERE database = currentDatabase()"
-                        + " AND name = {t:String} AND engine = 'Distributed'",
-                        Map.of("t", Identifiers.requireName(table, "table name"))).stream()
-                .map(r -> DISTRIBUTED_CLUSTER.matcher(r.string("engine_full")))
-                .filter(Matcher::find)
-                .map(m -> cluster(m.group(1)))
-                .findFirst().orElse(SINGLE_NODE);
+                        + " AND name = {t:String}", Map.of("t", Identifiers.requireName(table, "table name"))).stream()
+                .map(r -> r.string("engine_full")).findFirst();
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.tokenledger.clickhouse;
 
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -129,12 +128,7 @@ public final class StagingTable implements AutoCloseable {
     }
 
     private static String engineFull(ClickHouse clickHouse, String table) {
-        List<Row> rows = clickHouse.query("SELECT engine_full FROM system.tables WHERE database = currentDatabase()"
-                + " AND name = {t:String}", Map.of("t", table));
-        if (rows.isEmpty()) {
-            throw new IllegalStateException("table " + table + " not found in database '" + clickHouse.database()
-                    + "': the ClickHouse migrations have not run");
-        }
-        return rows.getFirst().string("engine_full");
+        return ClickHouseTopology.engineFull(clickHouse, table).orElseThrow(() -> new IllegalStateException("table "
+                + table + " not found in database '" + clickHouse.database() + "': the ClickHouse migrations have not run"));
     }
 }

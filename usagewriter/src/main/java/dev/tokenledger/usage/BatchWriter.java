@@ -529,7 +529,7 @@ final class BatchWriter {
     private boolean distributed() {
         Boolean known = distributedUsage;
         if (known == null) {
-            known = ClickHouseTopology.isDistributed(clickHouse, TABLE);
+            known = ClickHouseTopology.migratedAs(clickHouse, TABLE).clustered();
             distributedUsage = known;
         }
         return known;

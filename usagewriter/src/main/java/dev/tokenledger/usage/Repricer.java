@@ -580,7 +580,7 @@ public final class Repricer {
     }
 
     private void attachDirectly(long runId, int month, int seq, byte[] rows, int count, String token) {
-        if (ClickHouseTopology.isDistributed(clickHouse, Rollups.ADJUSTMENTS)) {
+        if (ClickHouseTopology.migratedAs(clickHouse, Rollups.ADJUSTMENTS).clustered()) {
             // A replicated table has no token without its part: the read went to a replica that has not fetched the
             // chunk yet. The chunk's retry finds it, or sends it again under the same token.
             throw new IllegalStateException("reprice run " + runId + " month " + month + " chunk " + seq + ": the cluster"
